@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["count", "level", "milestone"]
@@ -146,4 +146,5 @@ class FileResult:
     skipped: tuple[SkippedRow, ...] = ()
     rows_seen: int = 0
     readable: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
+    # (sheet, Excel row, "observation" | "skipped" | "issue") for every non-empty table row
+    accounting: tuple[tuple[str, int, str], ...] = ()

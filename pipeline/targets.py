@@ -33,13 +33,29 @@ INDICATOR_COLUMNS = {
 OPTIONAL_COLUMNS = {"aliases", "plan", "co", "deadline"}
 
 KINDS: dict[str, Kind] = {
-    "累计": "count", "累计型": "count", "count": "count",
-    "水平": "level", "水平型": "level", "level": "level",
-    "节点": "milestone", "节点型": "milestone", "定性": "milestone", "milestone": "milestone",
+    "累计": "count",
+    "累计型": "count",
+    "count": "count",
+    "水平": "level",
+    "水平型": "level",
+    "level": "level",
+    "节点": "milestone",
+    "节点型": "milestone",
+    "定性": "milestone",
+    "milestone": "milestone",
 }
 COMPARATORS: dict[str, Comparator] = {
-    "≥": ">=", ">=": ">=", "不低于": ">=", "≤": "<=", "<=": "<=", "不高于": "<=",
-    "=": "=", "＝": "=", ">": ">", "＞": ">", "超过": ">",
+    "≥": ">=",
+    ">=": ">=",
+    "不低于": ">=",
+    "≤": "<=",
+    "<=": "<=",
+    "不高于": "<=",
+    "=": "=",
+    "＝": "=",
+    ">": ">",
+    "＞": ">",
+    "超过": ">",
 }
 _ID = re.compile(r"^\d{1,2}\.\d{1,2}$")
 _SPLIT = re.compile(r"[、,，;；\n]+")
@@ -126,6 +142,7 @@ def _table(
     seen: set[str] = set()
 
     for r, row in enumerate(rows[1:], start=2):
+
         def get(key: str, row: tuple[Any, ...] = row) -> Any:
             i = cols.get(key)
             return row[i] if i is not None and i < len(row) else None
@@ -191,17 +208,23 @@ def _table(
                 depts.append(d)
         indicators.append(
             Indicator(
-                id=iid, task_id=task_id, name=name, target=target, unit=unit,
-                comparator=comparator, kind=kind, lead_department=lead,
-                departments=(lead, *co), deadline=deadline, aliases=aliases,
-                monthly_plan=plan or None,
+                id=iid,
+                task_id=task_id,
+                name=name,
+                target=target,
+                unit=unit,
+                comparator=comparator,
+                kind=kind,
+                lead_department=lead,
+                departments=(lead, *co),
+                deadline=deadline,
+                aliases=aliases,
+                monthly_plan=plan if isinstance(plan, tuple) else None,
             )
         )
     if not indicators:
         raise TargetTableError(f"{where}没有任何指标")
-    task_list = tuple(
-        Task(tid, name, tuple(depts)) for tid, (name, depts) in sorted(tasks.items())
-    )
+    task_list = tuple(Task(tid, name, tuple(depts)) for tid, (name, depts) in sorted(tasks.items()))
     return TargetTable(task_list, tuple(indicators), departments, source)
 
 
@@ -221,22 +244,34 @@ def _deadline(v: Any) -> dt.date | None:
         return None
 
 
-def _plan(text: str) -> tuple[float, ...] | None | bool:
+def _plan(text: str) -> tuple[float, ...] | bool | None:
+    """Twelve cumulative shares: ``10%`` is 0.1; a bare number must already be a share (0–1)."""
     if not text:
         return None
-    parts = [p.strip().rstrip("%") for p in _SPLIT.split(text) if p.strip()]
-    try:
-        values = tuple(float(p) / 100 if float(p) > 1 else float(p) for p in parts)
-    except ValueError:
-        return False
-    if len(values) != 12:
-        return False
-    return values
+    values: list[float] = []
+    for part in (p.strip() for p in _SPLIT.split(text) if p.strip()):
+        try:
+            v = float(part[:-1]) / 100 if part.endswith("%") else float(part)
+        except ValueError:
+            return False
+        if not 0 <= v <= 1:
+            return False
+        values.append(round(v, 10))
+    return tuple(values) if len(values) == 12 else False
 
 
 CSV_COLUMNS = [
-    "indicator_id", "task_id", "task_name", "name", "target", "unit", "comparator", "kind",
-    "lead_department", "departments", "deadline",
+    "indicator_id",
+    "task_id",
+    "task_name",
+    "name",
+    "target",
+    "unit",
+    "comparator",
+    "kind",
+    "lead_department",
+    "departments",
+    "deadline",
 ]
 
 
@@ -255,9 +290,19 @@ def csv_rows(table: TargetTable) -> list[list[str]]:
     rows = [CSV_COLUMNS]
     for ind in table.indicators:
         task = table.task(ind.task_id)
-        rows.append([
-            ind.id, str(ind.task_id), task.name, ind.name, format_number(ind.target), ind.unit,
-            COMPARATOR_SIGNS[ind.comparator] if ind.kind != "milestone" else "", ind.kind,
-            ind.lead_department, "、".join(ind.departments), ind.deadline.isoformat(),
-        ])
+        rows.append(
+            [
+                ind.id,
+                str(ind.task_id),
+                task.name,
+                ind.name,
+                format_number(ind.target),
+                ind.unit,
+                COMPARATOR_SIGNS[ind.comparator] if ind.kind != "milestone" else "",
+                ind.kind,
+                ind.lead_department,
+                "、".join(ind.departments),
+                ind.deadline.isoformat(),
+            ]
+        )
     return rows

@@ -1,0 +1,259 @@
+"""Command line: parse options, call the core, print, set the exit code. Nothing else."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline import __version__
+from pipeline.errors import PipelineError
+
+PERIOD_HELP = "报告期，形如 2022-06"
+
+
+def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every period command shares, with the same meaning everywhere."""
+    opts = [
+        click.option(
+            "--workspace",
+            "-w",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("."),
+            show_default=True,
+            help="工作区目录（含 minsheng.toml）",
+        ),
+        click.option(
+            "--inputs",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="报送文件目录，默认 <工作区>/inputs",
+        ),
+        click.option(
+            "--outputs",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="输出目录，默认 <工作区>/outputs",
+        ),
+        click.option(
+            "--db",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="历史数据库文件，默认 <工作区>/minsheng.db",
+        ),
+        click.option(
+            "--targets",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="目标任务分解表（xlsx），默认用配置或内置表",
+        ),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _handle_errors(f: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except PipelineError as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _workspace(
+    workspace: Path,
+    inputs: Path | None,
+    outputs: Path | None,
+    db: Path | None,
+    targets: Path | None,
+) -> Any:
+    from pipeline.workspace import open_workspace
+
+    return open_workspace(workspace, inputs=inputs, outputs=outputs, db=db, targets=targets)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="minsheng")
+@click.option("--debug", is_flag=True, help="出错时显示完整的调用栈（开发用）")
+def cli(debug: bool) -> None:
+    """minsheng 民生实事进度汇总：读取各单位报送的 Excel，汇总、校验并生成报表。"""
+
+
+@cli.command()
+@workspace_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="输出格式",
+)
+@_handle_errors
+def targets(
+    workspace: Path,
+    inputs: Path | None,
+    outputs: Path | None,
+    db: Path | None,
+    targets: Path | None,
+    fmt: str,
+) -> None:
+    """打印目标任务分解表（20项任务的各项指标）。"""
+    from pipeline.targets import csv_rows
+
+    ws = _workspace(workspace, inputs, outputs, db, targets)
+    rows = csv_rows(ws.targets)
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows(rows)
+        return
+    table = ws.targets
+    for task in table.tasks:
+        click.echo(f"{task.id}. {task.name}（{'、'.join(task.departments)}）")
+        for ind in table.indicators:
+            if ind.task_id != task.id:
+                continue
+            if ind.kind == "milestone":
+                goal = "定性任务"
+            else:
+                from pipeline.model import COMPARATOR_SIGNS
+                from pipeline.targets import format_number
+
+                goal = f"{COMPARATOR_SIGNS[ind.comparator]} {format_number(ind.target)} {ind.unit}"
+            click.echo(f"   {ind.id:<5} {ind.name}：{goal}")
+    click.echo(
+        f"共 {len(table.tasks)} 项任务、{len(table.indicators)} 个指标、"
+        f"{len(table.departments)} 个责任单位。"
+    )
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@_handle_errors
+def init(directory: Path) -> None:
+    """新建一个工作区：inputs/、outputs/、minsheng.toml 和可修改的模板。"""
+    from pipeline.workspace import init_workspace
+
+    created = init_workspace(directory)
+    for path in created:
+        click.echo(f"已创建 {path}")
+    click.echo(
+        f"工作区已就绪：{directory}。把各单位报送的文件放入 inputs/<报告期>/ 后运行 "
+        f"minsheng run --period <报告期> -w {directory}"
+    )
+
+
+@cli.command()
+@click.option("--period", "-p", required=True, help=PERIOD_HELP)
+@workspace_options
+@_handle_errors
+def run(
+    period: str,
+    workspace: Path,
+    inputs: Path | None,
+    outputs: Path | None,
+    db: Path | None,
+    targets: Path | None,
+) -> None:
+    """汇总一期报送：读取 inputs/<报告期>/ 下的全部文件，校验、入库并生成报表。"""
+    from pipeline.job import run_job
+
+    ws = _workspace(workspace, inputs, outputs, db, targets)
+    result = run_job(ws, period)
+    h = result.report.headline
+    click.echo(
+        f"{result.report.period_label}：读取 {len(result.data.files)} 个文件，"
+        f"{h.departments_submitted}/{h.departments_expected} 个单位已报送；"
+        f"{h.indicators} 个指标中已完成 {h.indicators_done} 个、滞后 {h.indicators_behind} 个；"
+        f"数据问题 {h.errors} 个错误、{h.warnings} 个提醒。"
+    )
+    click.echo(f"输出目录：{result.outputs}")
+    for name in sorted(result.files):
+        click.echo(f"  {name}")
+
+
+@cli.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--period", "-p", help=PERIOD_HELP + "（默认按文件名判断）")
+@workspace_options
+@_handle_errors
+def check(
+    files: tuple[Path, ...],
+    period: str | None,
+    workspace: Path,
+    inputs: Path | None,
+    outputs: Path | None,
+    db: Path | None,
+    targets: Path | None,
+) -> None:
+    """立即检查报送文件，列出其中的问题（有错误时退出码为 1）。"""
+    from pipeline.checkfile import check_files
+
+    ws = _workspace(workspace, inputs, outputs, db, targets)
+    results = check_files(files, ws, period)
+    errors = 0
+    for res in results:
+        dept = res.department or "单位未识别"
+        click.echo(f"{res.source.name}（{dept}）：读取 {len(res.observations)} 个指标")
+        for issue in res.issues:
+            place = "".join(f"[{p}]" for p in (issue.sheet, issue.cell) if p)
+            label = {"error": "错误", "warning": "提醒", "info": "说明"}[issue.severity]
+            click.echo(f"  {label} {issue.code} {place} {issue.message}")
+            errors += issue.severity == "error"
+        if not res.issues:
+            click.echo("  未发现问题。")
+    if errors:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("indicator")
+@workspace_options
+@_handle_errors
+def history(
+    indicator: str,
+    workspace: Path,
+    inputs: Path | None,
+    outputs: Path | None,
+    db: Path | None,
+    targets: Path | None,
+) -> None:
+    """显示某个指标（编号，如 2.2）逐月的累计完成情况。"""
+    from pipeline.errors import InputError
+    from pipeline.store import Store
+    from pipeline.targets import format_number
+
+    ws = _workspace(workspace, inputs, outputs, db, targets)
+    try:
+        ind = ws.targets.indicator(indicator)
+    except KeyError:
+        raise InputError(
+            f"没有编号为“{indicator}”的指标（用 minsheng targets 查看全部指标）"
+        ) from None
+    goal = f"目标 {format_number(ind.target)}{ind.unit}" if ind.target is not None else "定性任务"
+    click.echo(f"{ind.id} {ind.name}（{goal}，{ind.lead_department}）")
+    with Store(ws.db) as store:
+        rows = store.history(indicator_id=ind.id)
+    if not rows:
+        click.echo("  尚无历史数据。")
+    for o in rows:
+        value = o.state or (f"{format_number(o.value)}{ind.unit}" if o.value is not None else "—")
+        monthly = (
+            f"（本月 {format_number(o.monthly_value)}{ind.unit}）"
+            if o.monthly_value is not None
+            else ""
+        )
+        click.echo(f"  {o.period}  {value}{monthly}  {o.department}")
+
+
+def main() -> None:
+    cli(prog_name="minsheng")

@@ -1,0 +1,249 @@
+"""Find the files a month's inputs folder holds and say what each one is.
+
+Formats are sniffed from the bytes, never trusted from the extension: departments send HTML
+named ``.xls``, xlsx saved by WPS as ``.et``, CSV named ``.xls`` and encrypted workbooks.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import struct
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.model import Department, Issue, SourceFile
+
+IGNORED_NAMES = frozenset({"thumbs.db", ".ds_store", "desktop.ini"})
+SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb"})
+HEAD_BYTES = 64 * 1024
+
+_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def is_ignored(name: str) -> bool:
+    """Lock files (``~$x.xlsx``), hidden dotfiles and folder thumbnails: not submissions."""
+    return name.startswith(("~$", ".")) or name.lower() in IGNORED_NAMES
+
+
+def discover(
+    folder: Path, known_departments: Sequence[Department], year: int | None = None
+) -> tuple[list[SourceFile], list[Issue]]:
+    """The direct files of ``folder`` sorted by name, with sniffed format and guesses.
+
+    ``year`` completes month-only file names ("交通局6月") into a period guess; by default it
+    is taken from a folder named like ``2022-06``. Ignored files and sub-folders are skipped.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise InputError(f"输入文件夹不存在：{folder}")
+    if not folder.is_dir():
+        raise InputError(f"输入路径不是文件夹：{folder}")
+    if year is None and (m := re.fullmatch(r"(20\d{2})-(0[1-9]|1[0-2])", folder.name)):
+        year = int(m.group(1))
+    files: list[SourceFile] = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if is_ignored(path.name) or not path.is_file():
+            continue
+        stat = path.stat()
+        files.append(
+            SourceFile(
+                path=str(path),
+                name=path.name,
+                sha256=_sha256(path),
+                size=stat.st_size,
+                mtime=stat.st_mtime,
+                format=sniff_format(path),
+                department=department_from_name(path.name, known_departments),
+                period_guess=period_from_name(path.name, year),
+            )
+        )
+    return files, []
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- format sniffing ----------------------------------------------------------------------
+
+
+def sniff_format(path: Path) -> str:
+    """What the file really is, from its bytes (see module docstring)."""
+    with Path(path).open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if not head:
+        return "empty"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _sniff_zip(path, head)
+    if head.startswith(_OLE_MAGIC):
+        return _sniff_ole(path, head)
+    return _sniff_text(head)
+
+
+def _sniff_zip(path: Path, head: bytes) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype").strip() if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        # truncated or damaged: judge by the member names in the local headers we have
+        names, mimetype = set(), b""
+        if b"xl/" in head:
+            return "xlsx"
+        if _ODS_MIME in head[:200]:
+            return "ods"
+        return "zip"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if mimetype.startswith(_ODS_MIME):
+        return "ods"
+    if "word/document.xml" in names:
+        return "docx"
+    return "zip"
+
+
+def _ole_names(path: Path, head: bytes) -> bytes:
+    """Raw bytes of the first directory sector of an OLE2 file (stream names, UTF-16LE)."""
+    try:
+        shift = struct.unpack_from("<H", head, 0x1E)[0]
+        first_dir = struct.unpack_from("<I", head, 0x30)[0]
+        size = 1 << shift if 7 <= shift <= 16 else 512
+        with Path(path).open("rb") as fh:
+            fh.seek((first_dir + 1) * size)
+            return fh.read(size)
+    except (struct.error, OSError, OverflowError, ValueError):
+        return b""
+
+
+def _utf16(name: str) -> bytes:
+    return name.encode("utf-16-le")
+
+
+def _sniff_ole(path: Path, head: bytes) -> str:
+    names = _ole_names(path, head) + head
+    if _utf16("EncryptedPackage") in names:
+        return "encrypted"  # a password-protected xlsx/docx wrapped in OLE2
+    if _utf16("WordDocument") in names and _utf16("Workbook") not in names:
+        return "doc"
+    return "xls"
+
+
+_HTML_STARTS = ("<html", "<!doctype html", "<table", "<head", "<meta", "<body")
+
+
+def _sniff_text(head: bytes) -> str:
+    text = _decode_head(head)
+    if text is None:
+        return "unknown"
+    start = text.lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(_HTML_STARTS):
+        return "html"
+    if start.startswith("<?xml"):
+        return "html" if "<html" in start[:2048] else "xml"
+    sample = text[:8192]
+    if any(ch in sample for ch in ",\t;|") and not _has_controls(sample):
+        return "csv"
+    return "unknown"
+
+
+def _decode_head(head: bytes) -> str | None:
+    """Decode the start of a text file, tolerating a character cut at the end of ``head``."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates: tuple[str, ...] = ("utf-16",)
+    else:
+        candidates = ("utf-8-sig", "gb18030")
+    for enc in candidates:
+        try:
+            return codecs.getincrementaldecoder(enc)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _has_controls(text: str) -> bool:
+    return any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text)
+
+
+# --- guesses from the file name -----------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def department_from_name(name: str, departments: Sequence[Department]) -> str | None:
+    """The department whose full name or alias appears in ``name``; None unless clear.
+
+    The longest name found wins over names inside it (县交通运输局 over 交通局). When two
+    departments are named in different places of the file name, or tie, the answer is None.
+    """
+    text = _norm(name)
+    hits: list[tuple[int, int, str]] = []  # (start, end, department)
+    for dept in departments:
+        for label in (dept.name, *dept.aliases):
+            label = _norm(label)
+            start = text.find(label) if label else -1
+            while start >= 0:
+                hits.append((start, start + len(label), dept.name))
+                start = text.find(label, start + 1)
+    if not hits:
+        return None
+    longest = max(end - start for start, end, _ in hits)
+    best = {d for s, e, d in hits if e - s == longest}
+    if len(best) != 1:
+        return None
+    winner = best.pop()
+    spans = [(s, e) for s, e, d in hits if d == winner and e - s == longest]
+    for s, e, other in hits:
+        if other != winner and not any(ws <= s and e <= we for ws, we in spans):
+            return None  # another department is named elsewhere in the file name
+    return winner
+
+
+_CN_MONTHS = {
+    "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    "十": 10, "十一": 11, "十二": 12,
+}  # fmt: skip
+_DASH = r"[-~—–至到]"
+_YEAR_MONTH = re.compile(
+    rf"(?<!\d)(20\d{{2}})(?:年(?:\d{{1,2}}{_DASH})?(\d{{1,2}})月"
+    r"|(?:[-_.](0?[1-9]|1[0-2])|(0[1-9]|1[0-2]))(?![-_.]?\d))"
+)
+_YEAR = re.compile(r"(?<!\d)(20\d{2})年")
+_MONTH = re.compile(r"(?<!\d)(\d{1,2})月")
+_CN_MONTH = re.compile(r"(?<![一二三四五六七八九十])(十[一二]?|[一二三四五六七八九])月")
+
+
+def period_from_name(name: str, year: int | None = None) -> str | None:
+    """Reporting month named in a file name, as ``YYYY-MM``; None when absent or unclear.
+
+    A year in the name ("2022年6月", "2022-06", "202206", "2022年度…6月") wins; a month
+    alone ("6月份", "六月", "1-6月") needs ``year``. Two different months give None.
+    """
+    text = _norm(Path(name).stem)
+    years: set[int] = set()
+    months: set[int] = set()
+    for m in _YEAR_MONTH.finditer(text):
+        years.add(int(m.group(1)))
+        months.add(int(next(g for g in m.groups()[1:] if g)))
+    rest = _YEAR_MONTH.sub(" ", text)
+    years.update(int(y) for y in _YEAR.findall(rest))
+    months.update(int(x) for x in _MONTH.findall(rest) if 1 <= int(x) <= 12)
+    months.update(_CN_MONTHS[x] for x in _CN_MONTH.findall(rest))
+    if not years and year is not None:
+        years.add(year)
+    if len(months) != 1 or len(years) != 1:
+        return None
+    return f"{years.pop()}-{months.pop():02d}"

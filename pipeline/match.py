@@ -1,0 +1,97 @@
+"""Match a table row's label to an indicator: code, then exact name, then fuzzy."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from pipeline.model import Indicator
+
+FUZZY_THRESHOLD = 80.0  # a fuzzy match must score at least this …
+FUZZY_MARGIN = 8.0  # … and beat the runner-up indicator by this much
+
+_ORDINAL = re.compile(
+    r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|"
+    r"[①-⑳]|\d{1,2}(?:\.\d{1,2})?[、.．)）]+(?!\d)|\d{1,2}\.\d{1,2}(?=\D))\s*"
+)
+_NOISE = re.compile(r"[\s“”\"'‘’「」《》、，,。．.：:；;（）()\[\]【】·\-—_/]+")
+_CIRCLED = re.compile(r"^[①-⑳]")  # NFKC would turn ① into a bare 1
+_CODE = re.compile(r"^\d{1,2}\.\d{1,2}$")
+
+
+def normalise_name(text: str) -> str:
+    """Compare names without ordinals (（一）, 一、, ①, 1.), quotes, spaces and punctuation."""
+    s = unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip(), count=1)).strip()
+    for _ in range(3):  # "一、（1）…" carries more than one ordinal
+        s2 = _ORDINAL.sub("", s, count=1)
+        if s2 == s:
+            break
+        s = s2
+    return _NOISE.sub("", s)
+
+
+def code_of(value: object) -> str | None:
+    """An indicator code as written in a code column (``1.1``, ``１．１``, 1.1 as a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text if _CODE.match(text) else None
+
+
+@dataclass(frozen=True)
+class Match:
+    indicator: Indicator | None
+    how: str  # code, exact, contains, fuzzy, or "" when none
+    score: float = 0.0
+    candidates: tuple[tuple[str, float], ...] = ()  # (indicator id, score) best first
+
+    def describe_candidates(self, table_names: dict[str, str]) -> str:
+        return "、".join(
+            f"{iid} {table_names[iid]}（{score:.0f}分）" for iid, score in self.candidates
+        )
+
+
+def _names(ind: Indicator) -> list[str]:
+    return [n for n in (normalise_name(x) for x in (ind.name, *ind.aliases)) if n]
+
+
+def match_label(label: str, indicators: Sequence[Indicator]) -> Match:
+    """Exact name or alias; else the unique longest name contained in the label; else a fuzzy
+    match above the threshold with a margin over the runner-up. Anything else: no match, with
+    the best candidates for the message."""
+    key = normalise_name(label)
+    if not key:
+        return Match(None, "")
+    exact = [i for i in indicators if key in _names(i)]
+    if len(exact) == 1:
+        return Match(exact[0], "exact", 100.0)
+    contained: list[tuple[int, Indicator]] = []
+    for ind in indicators:
+        lengths = [len(n) for n in _names(ind) if len(n) >= 4 and n in key]
+        if lengths:
+            contained.append((max(lengths), ind))
+    contained.sort(key=lambda t: -t[0])
+    if contained and (len(contained) == 1 or contained[0][0] > contained[1][0]):
+        return Match(contained[0][1], "contains", 100.0)
+    if len(key) >= 3:  # a short label that is part of exactly one indicator's name
+        within = [i for i in indicators if any(key in n for n in _names(i))]
+        if len(within) == 1:
+            return Match(within[0], "contains", 100.0)
+    scored = sorted(
+        ((max(fuzz.ratio(key, n) for n in _names(ind)), ind) for ind in indicators),
+        key=lambda t: -t[0],
+    )
+    candidates = tuple((ind.id, round(score, 1)) for score, ind in scored[:3])
+    if scored:
+        best, ind = scored[0]
+        runner = scored[1][0] if len(scored) > 1 else 0.0
+        if best >= FUZZY_THRESHOLD and best - runner >= FUZZY_MARGIN:
+            return Match(ind, "fuzzy", best, candidates)
+    return Match(None, "", 0.0, candidates)

@@ -1,0 +1,282 @@
+"""One submitted file → observations, skipped rows and issues (see ``rows`` for a row)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.discover import department_from_name
+from pipeline.match import match_label
+from pipeline.model import (
+    FileResult,
+    Issue,
+    Observation,
+    SkippedRow,
+    SourceFile,
+    TargetTable,
+)
+from pipeline.narrative import read_narrative
+from pipeline.read import Book, Sheet, a1, cell_formats, read_book
+from pipeline.rows import Outcome, RowContext, process_row
+from pipeline.tables import TableLayout, clean, locate_table, reporting_unit
+
+SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv"})
+FORMAT_ISSUES: dict[str, tuple[str, str]] = {
+    "encrypted": (
+        "E-FILE-ENCRYPTED",
+        "文件已加密（设置了打开密码），无法读取，请取消密码后重新报送",
+    ),
+    "empty": ("E-FILE-EMPTY", "文件是空的（0 字节），请重新报送"),
+    "docx": ("E-FILE-NOT-EXCEL", "这是 Word 文档，不是 Excel 表格，请用报送模板填写后报送"),
+    "zip": ("E-FILE-NOT-EXCEL", "这是压缩包或其他文件，不是 Excel 表格，请解压后报送表格"),
+    "html": (
+        "E-FILE-NOT-EXCEL",
+        "这是网页文件（另存为了 .xls），不是真正的 Excel 表格，"
+        "请在 Excel 中“另存为 Excel 工作簿(.xlsx)”后报送",
+    ),
+    "xml": ("E-FILE-NOT-EXCEL", "这是 XML 文件，不是 Excel 表格，请另存为 .xlsx 后报送"),
+    "unknown": ("E-FILE-NOT-EXCEL", "无法识别的文件格式，不是 Excel 表格，请用报送模板填写后报送"),
+}
+
+
+def _file_issue(source: SourceFile, code: str, message: str, dept: str | None) -> FileResult:
+    issue = Issue("error", code, message, dept or "", source.name)
+    return FileResult(source, dept, issues=(issue,), readable=False)
+
+
+def normalise_file(source: SourceFile, targets: TargetTable, period: str) -> FileResult:
+    """Read one file and normalise every table in it; bad data becomes issues, never raises."""
+    dept = source.department
+    if source.format not in SPREADSHEET_FORMATS:
+        code, message = FORMAT_ISSUES.get(source.format, FORMAT_ISSUES["unknown"])
+        return _file_issue(source, code, message, dept)
+    book = read_book(source.path, source.format)
+    issues: list[Issue] = [replace(i, department=dept or "") for i in book.issues]
+    if not book.sheets:
+        return FileResult(source, dept, issues=tuple(issues), readable=False)
+    month = int(period[5:7]) if len(period) >= 7 and period[5:7].isdigit() else None
+    visible = [s for s in book.sheets if not s.hidden]
+    for s in book.sheets:
+        if s.hidden:
+            issues.append(
+                Issue(
+                    "info",
+                    "I-SHEET-HIDDEN",
+                    f"隐藏的工作表“{s.name}”未读取",
+                    dept or "",
+                    source.name,
+                    s.name,
+                )
+            )
+    tables = [(s, layout) for s in visible if (layout := locate_table(s.rows, month))]
+    dept, dept_issues = _department(source, book, tables, targets)
+    issues += dept_issues
+    if dept is None:
+        return FileResult(
+            source,
+            None,
+            issues=tuple(issues),
+            readable=True,
+            rows_seen=sum(_count_rows(s, lay) for s, lay in tables),
+        )
+    issues = [replace(i, department=dept) for i in issues]
+    own = targets.indicators_of(dept)
+    if not tables:
+        obs, narrative_issues = read_narrative(visible, own, period, dept, source.name)
+        if obs or narrative_issues:
+            return FileResult(source, dept, tuple(obs), tuple(issues + narrative_issues))
+        issues.append(
+            Issue(
+                "error",
+                "E-NO-TABLE",
+                "文件中没有找到可识别的进度报表（应有“指标名称”"
+                "和“累计完成”等表头），请使用报送模板",
+                dept,
+                source.name,
+            )
+        )
+        return FileResult(source, dept, issues=tuple(issues))
+    formats = _FormatLookup(source)
+    observations: list[Observation] = []
+    skipped: list[SkippedRow] = []
+    accounting: list[tuple[str, int, str]] = []
+    seen: dict[str, int] = {}
+    rows_seen = 0
+    for sheet, layout in tables:
+        issues += _layout_issues(sheet, layout, dept, source.name)
+        for r in range(layout.header_rows[0]):
+            if any(clean(v) for v in sheet.rows[r]):
+                rows_seen += 1
+                skipped.append(SkippedRow(source.name, sheet.name, r + 1, "标题行"))
+                accounting.append((sheet.name, r + 1, "skipped"))
+        in_footer = False
+        for r in range(layout.first_data_row, len(sheet.rows)):
+            row = sheet.rows[r]
+            if not any(clean(v) for v in row):
+                continue
+            rows_seen += 1
+            ctx = RowContext(
+                row,
+                r,
+                layout,
+                own,
+                period,
+                dept,
+                source.name,
+                sheet.name,
+                formats.for_sheet(sheet.name),
+                in_footer=in_footer,
+                seen=seen,
+            )
+            outcome: Outcome = process_row(ctx)
+            in_footer = ctx.in_footer
+            issues += outcome.issues
+            accounting.append((sheet.name, r + 1, outcome.kind))
+            if outcome.observation:
+                observations.append(outcome.observation)
+            elif outcome.kind == "skipped":
+                skipped.append(SkippedRow(source.name, sheet.name, r + 1, outcome.reason))
+    return FileResult(
+        source,
+        dept,
+        tuple(observations),
+        tuple(issues),
+        tuple(skipped),
+        rows_seen,
+        accounting=tuple(accounting),
+    )
+
+
+class _FormatLookup:
+    """Number formats from a second, openpyxl pass — only for the cells that need one."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+
+    def for_sheet(self, sheet: str) -> Callable[[int, int], str | None]:
+        def lookup(r: int, c: int) -> str | None:
+            return _format(self.source.path, self.source.format, sheet, r, c)
+
+        return lookup
+
+
+@lru_cache(maxsize=4096)
+def _format(path: str, fmt: str, sheet: str, r: int, c: int) -> str | None:
+    info = cell_formats(path, fmt, sheet, [(r, c)]).get((r, c))
+    return info.number_format if info else None
+
+
+def _count_rows(sheet: Sheet, layout: TableLayout) -> int:
+    return sum(1 for row in sheet.rows[layout.first_data_row :] if any(clean(v) for v in row))
+
+
+def _layout_issues(sheet: Sheet, layout: TableLayout, dept: str, file: str) -> list[Issue]:
+    out = []
+    for role in layout.ambiguous:
+        names = {
+            "cumulative": "累计完成",
+            "monthly": "本月完成",
+            "state": "推进状态",
+            "code": "指标编号",
+            "indicator": "指标名称",
+        }
+        out.append(
+            Issue(
+                "warning",
+                "W-COLUMN-AMBIGUOUS",
+                f"表头中有多列都像“{names.get(role, role)}”，已采用第一列"
+                f"（{a1(layout.header_rows[-1], layout.columns[role])}），请核对",
+                dept,
+                file,
+                sheet.name,
+                a1(layout.header_rows[0], layout.columns[role]),
+            )
+        )
+    if not any(r in layout.columns for r in ("cumulative", "monthly", "state")):
+        out.append(
+            Issue(
+                "warning",
+                "W-NO-VALUE-COLUMN",
+                "表中没有“累计完成”或“本月完成”列，只能读取进展情况",
+                dept,
+                file,
+                sheet.name,
+                a1(layout.header_rows[0], 0),
+            )
+        )
+    return out
+
+
+def _department(
+    source: SourceFile,
+    book: Book,
+    tables: Sequence[tuple[Sheet, TableLayout]],
+    targets: TargetTable,
+) -> tuple[str | None, list[Issue]]:
+    """From the file name, the 填报单位 cell, or the set of indicators the rows name."""
+    by_name = source.department or department_from_name(Path(source.name).stem, targets.departments)
+    in_file: tuple[str, str, str] | None = None  # department, sheet, cell
+    for sheet in book.sheets:
+        found = reporting_unit(sheet.rows)
+        if found:
+            d = department_from_name(found[0], targets.departments)
+            if d:
+                in_file = (d, sheet.name, a1(found[1], found[2]))
+                break
+    if by_name and in_file and by_name != in_file[0]:
+        by_rows = _department_from_rows(tables, targets)
+        issue = Issue(
+            "warning",
+            "W-DEPT-CONFLICT",
+            f"文件名显示为“{by_name}”，表内填报单位为“{in_file[0]}”，"
+            + (f"按所填指标认定为“{by_rows}”" if by_rows else "无法确定报送单位"),
+            by_rows or "",
+            source.name,
+            in_file[1],
+            in_file[2],
+        )
+        return by_rows, [issue]
+    if by_name or in_file:
+        return by_name or (in_file[0] if in_file else None), []
+    by_rows = _department_from_rows(tables, targets)
+    if by_rows:
+        return by_rows, []
+    return None, [
+        Issue(
+            "error",
+            "E-DEPT-UNKNOWN",
+            "无法确定报送单位：文件名和表内都没有写明"
+            "单位名称（如“填报单位：县交通运输局”），请在文件名中注明单位后重新报送",
+            "",
+            source.name,
+        )
+    ]
+
+
+def _department_from_rows(
+    tables: Sequence[tuple[Sheet, TableLayout]], targets: TargetTable
+) -> str | None:
+    """The one department whose indicators include every indicator the rows name."""
+    named: set[str] = set()
+    for sheet, layout in tables:
+        col = next(
+            (layout.columns[r] for r in ("indicator", "target", "task") if r in layout.columns),
+            None,
+        )
+        if col is None:
+            continue
+        for row in sheet.rows[layout.first_data_row :]:
+            if col < len(row) and clean(row[col]):
+                m = match_label(str(row[col]), targets.indicators)
+                if m.indicator and m.how != "fuzzy":
+                    named.add(m.indicator.id)
+    if not named:
+        return None
+    fits = [
+        d.name
+        for d in targets.departments
+        if named <= {i.id for i in targets.indicators_of(d.name)}
+    ]
+    return fits[0] if len(fits) == 1 else None

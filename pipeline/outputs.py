@@ -1,0 +1,84 @@
+"""Write a period's outputs atomically: into a temporary folder, then one rename."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from pipeline.errors import OutputError
+
+OBSERVATION_COLUMNS = [
+    "period",
+    "department",
+    "task_id",
+    "indicator_id",
+    "value",
+    "monthly_value",
+    "target",
+    "unit",
+    "progress",
+    "expected_progress",
+    "status",
+    "source_file",
+    "source_sheet",
+    "source_cell",
+]
+ISSUE_COLUMNS = [
+    "severity",
+    "code",
+    "department",
+    "file",
+    "sheet",
+    "cell",
+    "indicator_id",
+    "message",
+]
+SUBMISSION_COLUMNS = ["department", "status", "files", "received_at"]
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """UTF-8 CSV text with a header row and ``\\n`` line ends (no BOM: machine-readable)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_period_outputs(target: Path, write: Callable[[Path], None]) -> None:
+    """Let ``write`` fill a fresh temporary folder, then swap it in for ``target``.
+
+    A failure (or a kill) before the swap leaves the previous outputs untouched.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        write(tmp)
+        old = target.parent / f".{target.name}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"无法写入输出目录 {target}：{exc}") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def recover(target: Path) -> None:
+    """Undo a swap a killed run left half done: the previous outputs come back."""
+    old = target.parent / f".{target.name}.old"
+    if old.exists() and not target.exists():
+        old.rename(target)
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)

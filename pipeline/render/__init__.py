@@ -1,0 +1,17 @@
+"""Renderers: each takes the one report model and writes files; none computes anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.report import Report
+    from pipeline.workspace import Workspace
+
+
+def render_all(report: Report, out: Path, ws: Workspace) -> list[str]:
+    """Write every output of a period into ``out``; return the file names written."""
+    from pipeline.job import write_csvs
+
+    return write_csvs(report, out)

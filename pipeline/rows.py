@@ -1,0 +1,268 @@
+"""One table row → an observation, a deliberately skipped row, or an issue.
+
+A chain of small steps, each with the same signature ``step(ctx) -> Outcome | None``: the first
+step that returns an outcome decides the row. A new quirk is one new step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.match import code_of, match_label, normalise_name
+from pipeline.model import Indicator, Issue, Observation, Severity
+from pipeline.parse import Parsed, parse_value
+from pipeline.read import a1
+from pipeline.tables import TableLayout, clean, footer_row, subtotal_row
+
+MILESTONE_STATES: list[tuple[str, re.Pattern[str]]] = [
+    ("未启动", re.compile(r"未启动|未开工|尚未启动|尚未开展|未开展|未实施")),
+    ("已完成", re.compile(r"^(已完成|完成|已建成|已实现|已落实|全面完成|已全部完成|已办结)$")),
+    ("推进中", re.compile(r"推进中|进行中|正在推进|实施中|在建|已启动|已开工|有序推进|持续推进")),
+]
+
+
+def milestone_state(text: str) -> str | None:
+    """A milestone state from a status cell or clear text; None unless exactly one fits."""
+    t = clean(text).rstrip("。.")
+    found = {state for state, pattern in MILESTONE_STATES if pattern.search(t)}
+    return found.pop() if len(found) == 1 else None
+
+
+@dataclass
+class RowContext:
+    """Everything a step may look at for one row."""
+
+    row: tuple[Any, ...]
+    r: int  # 0-based row
+    layout: TableLayout
+    indicators: Sequence[Indicator]  # the department's
+    period: str
+    department: str
+    file: str
+    sheet: str
+    formats: Callable[[int, int], str | None]  # number format of a cell, looked up on demand
+    in_footer: bool = False
+    seen: dict[str, int] = field(default_factory=dict)  # indicator id → row it was taken from
+
+    def cell(self, role: str) -> Any:
+        c = self.layout.columns.get(role)
+        return self.row[c] if c is not None and c < len(self.row) else None
+
+    def addr(self, role: str) -> str:
+        return a1(self.r, self.layout.columns[role])
+
+    def issue(
+        self, code: str, message: str, cell: str = "", ind: str = "", severity: Severity = "error"
+    ) -> Issue:
+        return Issue(
+            severity,
+            code,
+            message,
+            self.department,
+            self.file,
+            self.sheet,
+            cell or a1(self.r, 0),
+            ind,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # observation, skipped, issue
+    observation: Observation | None = None
+    issues: tuple[Issue, ...] = ()
+    reason: str = ""
+
+
+def _text(v: Any) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def skip_footer(ctx: RowContext) -> Outcome | None:
+    """Footer lines (填报人, 联系电话, 注：) and everything under the first of them."""
+    if ctx.in_footer or footer_row(ctx.row):
+        ctx.in_footer = True
+        return Outcome("skipped", reason="表尾（填报人、联系电话、注释等）")
+    return None
+
+
+def skip_subtotal(ctx: RowContext) -> Outcome | None:
+    """合计 / 小计 rows are sums of other rows, not indicators."""
+    return Outcome("skipped", reason="合计/小计行") if subtotal_row(ctx.row) else None
+
+
+def _label(ctx: RowContext) -> str:
+    for role in ("indicator", "target", "task"):
+        t = _text(ctx.cell(role))
+        if t and normalise_name(t):
+            return t
+    return ""
+
+
+def _has_values(ctx: RowContext) -> bool:
+    return any(_text(ctx.cell(role)) for role in ("cumulative", "monthly", "state"))
+
+
+def match_row(ctx: RowContext) -> Outcome | Indicator:
+    """Code first (when it is one of the department's), then the name; a code and a name that
+    point at different indicators is a conflict, never a choice."""
+    label = _label(ctx)
+    code = code_of(ctx.cell("code")) if "code" in ctx.layout.columns else None
+    by_code = next((i for i in ctx.indicators if i.id == code), None)
+    by_name = match_label(label, ctx.indicators) if label else None
+    if by_code:
+        if (
+            by_name
+            and by_name.indicator
+            and by_name.how != "fuzzy"
+            and by_name.indicator != by_code
+        ):
+            return Outcome(
+                "issue",
+                issues=(
+                    ctx.issue(
+                        "E-ROW-CONFLICT",
+                        f"指标编号“{code}”（{by_code.name}）与指标名称“{label}”"
+                        f"（{by_name.indicator.id} {by_name.indicator.name}）不一致，请核对",
+                        ctx.addr("code"),
+                        by_code.id,
+                    ),
+                ),
+            )
+        return by_code
+    if by_name and by_name.indicator:
+        return by_name.indicator
+    if not _has_values(ctx):
+        return Outcome("skipped", reason="分组标题或说明行（无填报数值）")
+    names = {i.id: i.name for i in ctx.indicators}
+    hint = by_name.describe_candidates(names) if by_name and by_name.candidates else ""
+    what = f"“{label}”" if label else f"编号“{_text(ctx.cell('code'))}”"
+    msg = f"无法确定{what}对应本单位哪个指标" + (f"，最接近的是：{hint}" if hint else "")
+    return Outcome(
+        "issue",
+        issues=(ctx.issue("E-ROW-UNMATCHED", msg + "。请按目标任务分解表的指标名称填写。"),),
+    )
+
+
+def _parse(ctx: RowContext, role: str, ind: Indicator) -> tuple[Parsed, str]:
+    raw = ctx.cell(role)
+    c = ctx.layout.columns[role]
+    unit_text = clean(ctx.cell("unit")) if "unit" in ctx.layout.columns else ""
+    if unit_text and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = f"{raw:.15g}{unit_text}"  # a unit column applies to a bare number
+    parsed = parse_value(raw, ind.unit)
+    if parsed.code == "W-PCT-AMBIGUOUS" and isinstance(raw, (int, float)):
+        number_format = ctx.formats(ctx.r, c)  # 0.96 in a 0% cell is 96 %: ask the file
+        if number_format:
+            parsed = parse_value(raw, ind.unit, number_format=number_format)
+    return parsed, a1(ctx.r, c)
+
+
+def read_values(ctx: RowContext, ind: Indicator) -> Outcome:
+    """The row's figures for its indicator, in the indicator's unit."""
+    issues: list[Issue] = []
+    values: dict[str, float | None] = {"cumulative": None, "monthly": None}
+    cells: dict[str, str] = {}
+    state = ""
+    if ind.kind == "milestone":
+        for role in ("state", "cumulative", "monthly", "progress"):
+            if role in ctx.layout.columns and _text(ctx.cell(role)):
+                found = milestone_state(_text(ctx.cell(role)))
+                if found:
+                    state, cells["state"] = found, ctx.addr(role)
+                    break
+        if not state:
+            col = next(
+                (r for r in ("state", "cumulative", "progress") if r in ctx.layout.columns), None
+            )
+            issues.append(
+                ctx.issue(
+                    "W-MILESTONE-UNCLEAR",
+                    f"节点任务“{ind.name}”未填写明确的推进状态（未启动、推进中或已完成）",
+                    ctx.addr(col) if col else "",
+                    ind.id,
+                    "warning",
+                )
+            )
+    else:
+        for role in ("cumulative", "monthly"):
+            if role not in ctx.layout.columns:
+                continue
+            parsed, cell = _parse(ctx, role, ind)
+            if parsed.code:
+                sev: Severity = "warning" if parsed.code.startswith("W-") else "error"
+                issues.append(
+                    ctx.issue(
+                        parsed.code,
+                        f"指标{ind.id}“{ind.name}”：{parsed.message}",
+                        cell,
+                        ind.id,
+                        sev,
+                    )
+                )
+            elif parsed.value is not None:
+                values[role], cells[role] = parsed.value, cell
+        if ind.kind == "level" and values["cumulative"] is None and values["monthly"] is not None:
+            values["cumulative"], cells["cumulative"] = values["monthly"], cells["monthly"]
+            values["monthly"] = None
+    has_value = values["cumulative"] is not None or values["monthly"] is not None or state
+    if not has_value:
+        if not issues:
+            issues.append(
+                ctx.issue(
+                    "W-VALUE-MISSING",
+                    f"指标{ind.id}“{ind.name}”未填写完成数",
+                    "",
+                    ind.id,
+                    "warning",
+                )
+            )
+        return Outcome("issue", issues=tuple(issues))
+    if ind.id in ctx.seen:
+        return Outcome(
+            "issue",
+            issues=(
+                ctx.issue(
+                    "E-DUP-INDICATOR",
+                    f"指标{ind.id}“{ind.name}”在第{ctx.seen[ind.id] + 1}行和第"
+                    f"{ctx.r + 1}行重复填报，无法确定以哪行为准",
+                    "",
+                    ind.id,
+                ),
+            ),
+        )
+    ctx.seen[ind.id] = ctx.r
+    source_cell = cells.get("cumulative") or cells.get("monthly") or cells.get("state", "")
+    obs = Observation(
+        period=ctx.period,
+        department=ctx.department,
+        indicator_id=ind.id,
+        value=values["cumulative"],
+        monthly_value=values["monthly"],
+        state=state,
+        progress_text=_text(ctx.cell("progress")),
+        problem_text=_text(ctx.cell("problem")),
+        reason_text=_text(ctx.cell("reason")),
+        source_file=ctx.file,
+        source_sheet=ctx.sheet,
+        source_cell=source_cell,
+    )
+    return Outcome("observation", observation=obs, issues=tuple(issues))
+
+
+STEPS: tuple[Callable[[RowContext], Outcome | None], ...] = (skip_footer, skip_subtotal)
+
+
+def process_row(ctx: RowContext) -> Outcome:
+    """Run the steps; the first outcome decides. Rows that pass them are matched and read."""
+    for step in STEPS:
+        outcome = step(ctx)
+        if outcome is not None:
+            return outcome
+    matched = match_row(ctx)
+    if isinstance(matched, Outcome):
+        return matched
+    return read_values(ctx, matched)

@@ -1,0 +1,251 @@
+"""The history store: one SQLite file the office can back up.
+
+Schema changes are named migrations recorded in ``migrations``; a period re-run replaces that
+period's files, observations and issues in one transaction and leaves other periods alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import OutputError
+from pipeline.model import Issue, Observation
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY, period TEXT NOT NULL, started_at TEXT NOT NULL,
+            version TEXT NOT NULL
+        );
+        CREATE TABLE seen_files (
+            sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL,
+            first_seen TEXT NOT NULL
+        );
+        CREATE TABLE files (
+            run_id INTEGER NOT NULL REFERENCES runs(id), period TEXT NOT NULL,
+            name TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+            department TEXT NOT NULL, status TEXT NOT NULL, received_at TEXT
+        );
+        CREATE TABLE observations (
+            run_id INTEGER NOT NULL REFERENCES runs(id), period TEXT NOT NULL,
+            department TEXT NOT NULL, indicator_id TEXT NOT NULL, value REAL,
+            monthly_value REAL, state TEXT NOT NULL, progress_text TEXT NOT NULL,
+            problem_text TEXT NOT NULL, reason_text TEXT NOT NULL, source_file TEXT NOT NULL,
+            source_sheet TEXT NOT NULL, source_cell TEXT NOT NULL,
+            PRIMARY KEY (period, indicator_id)
+        );
+        CREATE TABLE issues (
+            run_id INTEGER NOT NULL REFERENCES runs(id), period TEXT NOT NULL,
+            severity TEXT NOT NULL, code TEXT NOT NULL, department TEXT NOT NULL,
+            file TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+            indicator_id TEXT NOT NULL, message TEXT NOT NULL
+        );
+        CREATE INDEX files_period ON files(period);
+        CREATE INDEX issues_period ON issues(period);
+    """,
+    ),
+]
+
+OBS_FIELDS = (
+    "period",
+    "department",
+    "indicator_id",
+    "value",
+    "monthly_value",
+    "state",
+    "progress_text",
+    "problem_text",
+    "reason_text",
+    "source_file",
+    "source_sheet",
+    "source_cell",
+)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    sha256: str
+    size: int
+    department: str
+    status: str
+    received_at: dt.datetime | None
+
+
+class Store:
+    """History of every run, period by period."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise OutputError(f"无法打开历史数据库 {self.path}：{exc}") from exc
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; return their names."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, sql.split(";")):
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT INTO migrations VALUES (?, ?)",
+                    (name, dt.datetime.now().isoformat(timespec="seconds")),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            applied.append(name)
+        return applied
+
+    def migrations(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # --- reading ------------------------------------------------------------------------
+
+    def first_seen(self) -> dict[str, dt.datetime]:
+        """sha256 → when a file with those bytes was first seen."""
+        return {
+            sha: dt.datetime.fromisoformat(t)
+            for sha, t in self.db.execute("SELECT sha256, first_seen FROM seen_files")
+        }
+
+    def observations(self, period: str) -> list[Observation]:
+        rows = self.db.execute(
+            f"SELECT {', '.join(OBS_FIELDS)} FROM observations WHERE period = ? "
+            "ORDER BY indicator_id",
+            (period,),
+        )
+        return [Observation(*r) for r in rows]
+
+    def history(
+        self, before: str | None = None, indicator_id: str | None = None, year: str | None = None
+    ) -> list[Observation]:
+        """Stored observations ordered by period (optionally before a period, one indicator,
+        one year)."""
+        sql = f"SELECT {', '.join(OBS_FIELDS)} FROM observations WHERE 1=1"
+        args: list[str] = []
+        if before:
+            sql += " AND period < ?"
+            args.append(before)
+        if indicator_id:
+            sql += " AND indicator_id = ?"
+            args.append(indicator_id)
+        if year:
+            sql += " AND substr(period, 1, 4) = ?"
+            args.append(year)
+        return [Observation(*r) for r in self.db.execute(sql + " ORDER BY period", args)]
+
+    def periods(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT period FROM runs ORDER BY period")]
+
+    def files(self, period: str) -> list[StoredFile]:
+        rows = self.db.execute(
+            "SELECT name, sha256, size, department, status, received_at "
+            "FROM files WHERE period = ? ORDER BY name",
+            (period,),
+        )
+        return [
+            StoredFile(
+                r[0], r[1], r[2], r[3], r[4], dt.datetime.fromisoformat(r[5]) if r[5] else None
+            )
+            for r in rows
+        ]
+
+    def issues(self, period: str) -> list[Issue]:
+        rows = self.db.execute(
+            "SELECT severity, code, message, department, file, sheet, cell, "
+            "indicator_id FROM issues WHERE period = ?",
+            (period,),
+        )
+        return [Issue(*r) for r in rows]
+
+    # --- writing ------------------------------------------------------------------------
+
+    def save_period(
+        self,
+        period: str,
+        started_at: dt.datetime,
+        version: str,
+        files: Sequence[StoredFile],
+        observations: Iterable[Observation],
+        issues: Iterable[Issue],
+    ) -> int:
+        """Replace the period's records with this run's, all or nothing."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            run_id = db.execute(
+                "INSERT INTO runs (period, started_at, version) VALUES (?, ?, ?)",
+                (period, started_at.isoformat(timespec="seconds"), version),
+            ).lastrowid
+            for table in ("files", "observations", "issues"):
+                db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
+            for f in files:
+                received = f.received_at.isoformat(timespec="seconds") if f.received_at else None
+                db.execute(
+                    "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)",
+                    (f.sha256, f.name, f.size, received or started_at.isoformat()),
+                )
+                db.execute(
+                    "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (run_id, period, f.name, f.sha256, f.size, f.department, f.status, received),
+                )
+            db.executemany(
+                f"INSERT INTO observations (run_id, {', '.join(OBS_FIELDS)}) "
+                f"VALUES (?, {', '.join('?' * len(OBS_FIELDS))})",
+                [(run_id, *(getattr(o, k) for k in OBS_FIELDS)) for o in observations],
+            )
+            db.executemany(
+                "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        period,
+                        i.severity,
+                        i.code,
+                        i.department,
+                        i.file,
+                        i.sheet,
+                        i.cell,
+                        i.indicator_id,
+                        i.message,
+                    )
+                    for i in issues
+                ],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        assert run_id is not None
+        return run_id

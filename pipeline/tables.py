@@ -1,0 +1,181 @@
+"""Locate the table on a sheet and give each column its role (本月, 累计, 目标 …)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+# Roles are tried in this order: the first pattern that matches a header text wins, so the
+# more specific come first (上月累计 before 累计, 累计完成比例 before 累计,
+# 截至本月累计 before 本月).
+ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (role, re.compile(pattern))
+    for role, pattern in [
+        ("reference", r"上月|上期|去年|同期"),
+        ("ratio", r"比例|完成率|完成进度|百分比|进度[%(（]|占比"),
+        ("code", r"^(指标)?(编号|代码|编码)$"),
+        ("seq", r"^(序号|序|编号序号|No\.?)$"),
+        ("unit", r"^(计量)?单位$"),
+        ("dept", r"(责任|牵头|实施|填报|配合)(单位|部门)"),
+        ("reason", r"滞后原因|下步|整改措施|措施"),
+        ("problem", r"存在问题|困难和问题|问题"),
+        ("progress", r"进展|推进情况|情况说明|工作开展"),
+        ("state", r"状态|推进阶段"),
+        (
+            "cumulative",
+            r"累计|截至|截止|至今|完成值|实际完成|完成数|完成量|现状值|当前值|完成情况$",
+        ),
+        ("monthly", r"本月|当月|月度完成|本期"),
+        ("target", r"目标|计划|任务数"),
+        ("indicator", r"指标|建设内容|主要内容|具体内容|内容"),
+        ("task", r"实事|任务|项目"),
+        ("remark", r"备注"),
+    ]
+]
+VALUE_ROLES = ("cumulative", "monthly", "state")
+LABEL_ROLES = ("indicator", "code", "target", "task")
+_MONTH = re.compile(r"(\d{1,2})月")
+
+
+def clean(value: Any) -> str:
+    """Cell text as compared: NFKC (full-width → ASCII), no whitespace at all."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", "", text)
+
+
+def role_of(header: str, month: int | None = None) -> str | None:
+    """The role a header text names, or None. A cumulative column dated another month is
+    a reference column (e.g. ``截至5月底累计`` in a June file)."""
+    text = clean(header)
+    if not text or len(text) > 30:
+        return None
+    for role, pattern in ROLE_PATTERNS:
+        if pattern.search(text):
+            if role == "cumulative" and month is not None:
+                m = _MONTH.search(text)
+                if m and int(m.group(1)) != month:
+                    return "reference"
+            return role
+    return None
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where a table sits on a sheet and which column holds what."""
+
+    header_rows: tuple[int, ...]  # 0-based rows making the header
+    columns: dict[str, int]  # role → 0-based column
+    headers: dict[int, str]  # column → combined header text
+    ambiguous: tuple[str, ...] = ()  # roles named by more than one column
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_rows[-1] + 1
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _combined(rows: tuple[tuple[Any, ...], ...], r: int, span: int) -> dict[int, str]:
+    width = max(len(rows[i]) for i in range(r, r + span))
+    out: dict[int, str] = {}
+    for c in range(width):
+        parts: list[str] = []
+        for i in range(r, r + span):
+            t = clean(rows[i][c]) if c < len(rows[i]) else ""
+            if t and t not in parts:
+                parts.append(t)
+        if parts:
+            out[c] = "".join(parts)
+    return out
+
+
+def _layout(headers: dict[int, str], month: int | None) -> tuple[dict[str, int], list[str]]:
+    columns: dict[str, int] = {}
+    ambiguous: list[str] = []
+    for c, text in sorted(headers.items()):
+        role = role_of(text, month)
+        if role is None:
+            continue
+        if role in columns:
+            if role in (*VALUE_ROLES, "code", "indicator") and role not in ambiguous:
+                ambiguous.append(role)
+            continue
+        columns[role] = c
+    return columns, ambiguous
+
+
+def _qualifies(columns: dict[str, int]) -> bool:
+    has_label = any(r in columns for r in LABEL_ROLES)
+    has_value = any(r in columns for r in (*VALUE_ROLES, "progress"))
+    return has_label and has_value and len(columns) >= 3
+
+
+def locate_table(
+    rows: tuple[tuple[Any, ...], ...], month: int | None = None, scan: int = 40
+) -> TableLayout | None:
+    """Find the header (one or two rows, merged group cells already filled) within the first
+    ``scan`` rows; None when the sheet holds no recognisable table."""
+    for r in range(min(scan, len(rows))):
+        row = rows[r]
+        if any(_is_number(v) for v in row):
+            continue
+        single = _combined(rows, r, 1)
+        cols1, amb1 = _layout(single, month)
+        if not _qualifies(cols1) and not any(role_of(t, month) for t in single.values()):
+            continue
+        best: tuple[dict[str, int], list[str], dict[int, str], tuple[int, ...]]
+        best = (cols1, amb1, single, (r,))
+        if r + 1 < len(rows) and not any(_is_number(v) for v in rows[r + 1]):
+            double = _combined(rows, r, 2)
+            cols2, amb2 = _layout(double, month)
+            if _qualifies(cols2) and len(cols2) > len(cols1) and not amb2:
+                best = (cols2, amb2, double, (r, r + 1))
+        cols, amb, headers, header_rows = best
+        if _qualifies(cols):
+            return TableLayout(header_rows, cols, headers, tuple(amb))
+    return None
+
+
+FOOTER = re.compile(
+    r"^(填报人|填表人|联系人|联系电话|电话|注[:：]|说明[:：]|审核人|审核|负责人|单位负责人|"
+    r"分管领导|制表|制表人|填报日期|报送日期|日期[:：]|备注[:：])"
+)
+SUBTOTAL = re.compile(r"^(合计|小计|总计|共计|汇总)")
+REPORTING_UNIT = re.compile(r"(填报单位|报送单位|单位名称|填报部门)[:：]?(.*)$")
+
+
+def footer_row(row: tuple[Any, ...]) -> bool:
+    """Footer lines under a table: 填报人, 联系电话, 注：…"""
+    first = next((clean(v) for v in row if clean(v)), "")
+    return bool(FOOTER.match(first))
+
+
+def subtotal_row(row: tuple[Any, ...]) -> bool:
+    """合计 / 小计 rows are sums, not indicators."""
+    return any(SUBTOTAL.match(clean(v)) for v in row[:4] if isinstance(v, str))
+
+
+def reporting_unit(
+    rows: tuple[tuple[Any, ...], ...], scan: int = 12
+) -> tuple[str, int, int] | None:
+    """The ``填报单位：…`` text above a table, with its cell (row, col)."""
+    for r, row in enumerate(rows[:scan]):
+        for c, v in enumerate(row):
+            text = clean(v)
+            m = REPORTING_UNIT.search(text)
+            if not m:
+                continue
+            name = re.split(r"(填报|日期|时间|联系|[（(]盖章)", m.group(2))[0].strip("：:（）()")
+            if not name and c + 1 < len(row):
+                name = clean(row[c + 1])
+            if name:
+                return name, r, c
+    return None
