@@ -17,6 +17,15 @@ from pipeline.errors import PipelineError
 PERIOD_HELP = "报告期，形如 2022-06"
 
 
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A period must look like 2022-06; anything else is a usage error (exit 2)."""
+    import re
+
+    if value is not None and not re.fullmatch(r"20\d{2}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter(f"“{value}”不是有效的报告期，应形如 2022-06")
+    return value
+
+
 def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options every period command shares, with the same meaning everywhere."""
     opts = [
@@ -151,7 +160,7 @@ def init(directory: Path) -> None:
 
 
 @cli.command()
-@click.option("--period", "-p", required=True, help=PERIOD_HELP)
+@click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
 @workspace_options
 @_handle_errors
 def run(
@@ -183,7 +192,7 @@ def run(
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--period", "-p", help=PERIOD_HELP + "（默认按文件名判断）")
+@click.option("--period", "-p", help=PERIOD_HELP + "（默认按文件名判断）", callback=_period)
 @workspace_options
 @_handle_errors
 def check(

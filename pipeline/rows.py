@@ -151,8 +151,13 @@ def _parse(ctx: RowContext, role: str, ind: Indicator) -> tuple[Parsed, str]:
     raw = ctx.cell(role)
     c = ctx.layout.columns[role]
     unit_text = clean(ctx.cell("unit")) if "unit" in ctx.layout.columns else ""
-    if unit_text and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        raw = f"{raw:.15g}{unit_text}"  # a unit column applies to a bare number
+    if (
+        unit_text
+        and unit_text not in (ind.unit, "%")  # % in a unit column says nothing about 0.96 vs 96
+        and isinstance(raw, (int, float))
+        and not isinstance(raw, bool)
+    ):
+        raw = f"{raw:.15g}{unit_text}"  # a unit column (平方米) applies to a bare number
     parsed = parse_value(raw, ind.unit)
     if parsed.code == "W-PCT-AMBIGUOUS" and isinstance(raw, (int, float)):
         number_format = ctx.formats(ctx.r, c)  # 0.96 in a 0% cell is 96 %: ask the file

@@ -53,7 +53,7 @@ def role_of(header: str, month: int | None = None) -> str | None:
     """The role a header text names, or None. A cumulative column dated another month is
     a reference column (e.g. ``截至5月底累计`` in a June file)."""
     text = clean(header)
-    if not text or len(text) > 30:
+    if not text or len(text) > 30 or ":" in text:  # "填报单位：…" is a line, not a header
         return None
     for role, pattern in ROLE_PATTERNS:
         if pattern.search(text):
@@ -115,7 +115,7 @@ def _layout(headers: dict[int, str], month: int | None) -> tuple[dict[str, int],
 def _qualifies(columns: dict[str, int]) -> bool:
     has_label = any(r in columns for r in LABEL_ROLES)
     has_value = any(r in columns for r in (*VALUE_ROLES, "progress"))
-    return has_label and has_value and len(columns) >= 3
+    return has_label and has_value
 
 
 def locate_table(

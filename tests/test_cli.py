@@ -1,0 +1,181 @@
+"""The command line: pinned help texts, exit codes and the user-facing messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+from builders import department_sheet, write_xlsx
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.targets import default_targets_path
+
+TOP_HELP = """\
+Usage: minsheng [OPTIONS] COMMAND [ARGS]...
+
+  minsheng 民生实事进度汇总：读取各单位报送的 Excel，汇总、校验并生成报表。
+
+Options:
+  --version   Show the version and exit.
+  --debug     出错时显示完整的调用栈（开发用）
+  -h, --help  Show this message and exit.
+
+Commands:
+  check    立即检查报送文件，列出其中的问题（有错误时退出码为 1）。
+  history  显示某个指标（编号，如 2.2）逐月的累计完成情况。
+  init     新建一个工作区：inputs/、outputs/、minsheng.toml 和可修改的模板。
+  run      汇总一期报送：读取 inputs/<报告期>/ 下的全部文件，校验、入库并生成报表。
+  targets  打印目标任务分解表（20项任务的各项指标）。
+"""
+
+TARGETS_HELP = """\
+Usage: minsheng targets [OPTIONS]
+
+  打印目标任务分解表（20项任务的各项指标）。
+
+Options:
+  -w, --workspace DIRECTORY  工作区目录（含 minsheng.toml）  [default: .]
+  --inputs DIRECTORY         报送文件目录，默认 <工作区>/inputs
+  --outputs DIRECTORY        输出目录，默认 <工作区>/outputs
+  --db FILE                  历史数据库文件，默认 <工作区>/minsheng.db
+  --targets FILE             目标任务分解表（xlsx），默认用配置或内置表
+  --format [table|csv]       输出格式  [default: table]
+  -h, --help                 Show this message and exit.
+"""
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="minsheng")
+
+
+def test_top_level_help_is_pinned():
+    """`minsheng --help` lists every command with its Chinese summary."""
+    result = invoke("--help")
+    assert (result.exit_code, result.output) == (0, TOP_HELP)
+
+
+def test_targets_help_is_pinned():
+    """`minsheng targets --help` shows the shared workspace options and the format choice."""
+    result = invoke("targets", "--help")
+    assert (result.exit_code, result.output) == (0, TARGETS_HELP)
+
+
+def test_every_command_has_help():
+    """Each subcommand answers --help with exit 0."""
+    for name in cli.commands:  # type: ignore[attr-defined]
+        assert invoke(name, "--help").exit_code == 0, name
+
+
+def test_targets_csv(tmp_path):
+    """`targets --format csv` prints the contract columns: 20 tasks, 16 departments."""
+    result = invoke("targets", "--format", "csv", "-w", str(tmp_path))
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len({r["task_id"] for r in rows}) == 20
+    depts = {d for r in rows for d in r["departments"].split("、")}
+    assert len(depts) == 16
+    assert rows[0]["name"] == "农村公路提质改造工程" and rows[0]["target"] == "2.123"
+
+
+def test_targets_table_output(tmp_path):
+    """The readable listing shows each task with its units and each target with its sign."""
+    result = invoke("targets", "-w", str(tmp_path))
+    assert result.exit_code == 0
+    assert "2. 棚户区和老旧小区改造（县住房和城乡建设局）" in result.output
+    assert "   2.2   改造房屋总建筑面积：≥ 1.79 万平方米" in result.output
+    assert result.output.rstrip().endswith("共 20 项任务、66 个指标、16 个责任单位。")
+
+
+def test_malformed_targets_file_error(tmp_path):
+    """A broken targets workbook exits 1 with the sheet, row and column named, no traceback."""
+    wb = openpyxl.load_workbook(default_targets_path())
+    wb["目标任务分解表"]["E3"] = "两公里"
+    wb.save(tmp_path / "t.xlsx")
+    result = invoke("targets", "--targets", str(tmp_path / "t.xlsx"))
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: 目标任务分解表（t.xlsx）工作表“目标任务分解表”第3行E列（目标值）："
+        "目标值“两公里”不是数字\n"
+    )
+
+
+def test_bad_period_is_a_usage_error(tmp_path):
+    """A period that is not YYYY-MM is refused with exit 2."""
+    result = invoke("run", "--period", "2022-6", "-w", str(tmp_path))
+    assert result.exit_code == 2
+    assert "“2022-6”不是有效的报告期，应形如 2022-06" in result.output
+
+
+def test_run_without_inputs_folder(tmp_path):
+    """No inputs for the period: exit 1 with a message saying which folder is missing."""
+    result = invoke("run", "--period", "2022-06", "-w", str(tmp_path))
+    assert result.exit_code == 1
+    assert "找不到本期的报送文件夹" in result.output
+
+
+def test_run_writes_outputs_and_exits_zero_with_data_issues(tmp_path):
+    """Bad data does not fail the run: exit 0 and the three CSV files."""
+    folder = tmp_path / "inputs/2022-06"
+    folder.mkdir(parents=True)
+    rows = [[1, "办理法律援助案件", 110, "件", 10, "待统计", "", ""]]
+    write_xlsx(folder / "司法局6月.xlsx", [department_sheet("县司法局", rows)])
+    result = invoke("run", "--period", "2022-06", "-w", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "outputs/2022-06"
+    assert {"observations.csv", "issues.csv", "submissions.csv", "manifest.json"} <= {
+        p.name for p in out.iterdir()
+    }
+    assert "1/16 个单位已报送" in result.output
+
+
+def test_check_prints_issues_and_exits_one_on_errors(tmp_path):
+    """`minsheng check FILE` lists the file's problems with sheet and cell; errors → exit 1."""
+    rows = [[1, "办理法律援助案件", 110, "件", 10, "待统计", "", ""]]
+    bad = write_xlsx(tmp_path / "司法局6月.xlsx", [department_sheet("县司法局", rows)])
+    result = invoke("check", str(bad), "-w", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.output == (
+        "司法局6月.xlsx（县司法局）：读取 1 个指标\n"
+        "  错误 E-CELL-TEXT [进度表][F4] 指标18.1“办理法律援助案件”："
+        "单元格内容“待统计”不是数字，请填写数字\n"
+    )
+    rows[0][5] = 55
+    good = write_xlsx(tmp_path / "司法局7月.xlsx", [department_sheet("县司法局", rows)])
+    result = invoke("check", str(good), "-w", str(tmp_path))
+    assert (result.exit_code, result.output) == (
+        0,
+        "司法局7月.xlsx（县司法局）：读取 1 个指标\n  未发现问题。\n",
+    )
+
+
+def test_history_command(tmp_path):
+    """`minsheng history 18.1` lists the indicator's months from the store."""
+    for period, cum in (("2022-05", 45), ("2022-06", 55)):
+        folder = tmp_path / "inputs" / period
+        folder.mkdir(parents=True)
+        write_xlsx(
+            folder / "司法局.xlsx",
+            [department_sheet("县司法局", [[1, "办理法律援助案件", 110, "件", 10, cum, "", ""]])],
+        )
+        assert invoke("run", "-p", period, "-w", str(tmp_path)).exit_code == 0
+    result = invoke("history", "18.1", "-w", str(tmp_path))
+    assert result.output == (
+        "18.1 办理法律援助案件（目标 110件，县司法局）\n"
+        "  2022-05  45件（本月 10件）  县司法局\n"
+        "  2022-06  55件（本月 10件）  县司法局\n"
+    )
+    assert invoke("history", "99.9", "-w", str(tmp_path)).exit_code == 1
+
+
+def test_init_creates_a_ready_workspace(tmp_path):
+    """`minsheng init` makes inputs/, outputs/, the config and an editable targets copy."""
+    ws = tmp_path / "office"
+    result = invoke("init", str(ws))
+    assert result.exit_code == 0
+    assert (ws / "inputs").is_dir() and (ws / "outputs").is_dir()
+    assert 'targets = "目标任务分解表.xlsx"' in (ws / "minsheng.toml").read_text(encoding="utf-8")
+    assert (ws / "目标任务分解表.xlsx").is_file()
+    again = invoke("targets", "--format", "csv", "-w", str(ws))
+    assert again.exit_code == 0 and again.output.count("\n") == 67

@@ -1,0 +1,345 @@
+"""A period's run over a folder: resubmissions, co-units, history, checks, statuses, CSVs."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from builders import SheetSpec, department_sheet, write_xlsx
+
+from pipeline.job import run_job
+from pipeline.workspace import open_workspace
+
+HEADER = ["指标名称", "本月完成", "累计完成", "进展情况", "滞后原因及下步措施"]
+
+
+def submit(
+    ws_root: Path,
+    period: str,
+    name: str,
+    unit: str | None,
+    rows: list[list[object]],
+    received: str | None = None,
+) -> Path:
+    folder = ws_root / "inputs" / period
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_xlsx(folder / name, [department_sheet(unit, rows, header=HEADER)])
+    if received:
+        register = folder / "收文登记.csv"
+        old = register.read_text(encoding="utf-8") if register.exists() else "文件名,收到时间\n"
+        register.write_text(old + f"{name},{received}\n", encoding="utf-8")
+    return path
+
+
+def run(ws_root: Path, period: str):
+    ws = open_workspace(ws_root)
+    return run_job(ws, period)
+
+
+def table(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def obs(ws_root: Path, period: str) -> dict[str, dict[str, str]]:
+    return {r["indicator_id"]: r for r in table(ws_root / "outputs" / period / "observations.csv")}
+
+
+def issue_codes(ws_root: Path, period: str, prefix: str = "") -> list[tuple[str, str]]:
+    rows = table(ws_root / "outputs" / period / "issues.csv")
+    return [
+        (r["code"], r["indicator_id"])
+        for r in rows
+        if r["code"].startswith(prefix) and r["code"] != "W-SUBMISSION-MISSING"
+    ]
+
+
+def test_resubmission_newest_wins_and_older_is_superseded(tmp_path):
+    """住建局's corrected file arrives later: its figures count, the first is superseded."""
+    submit(
+        tmp_path,
+        "2022-06",
+        "住建局6月进度.xlsx",
+        None,
+        [["改造城镇老旧小区", None, 1]],
+        "2022-07-03 16:00",
+    )
+    submit(
+        tmp_path,
+        "2022-06",
+        "住建局6月进度（修改）.xlsx",
+        None,
+        [["改造城镇老旧小区", None, 2]],
+        "2022-07-04 09:30",
+    )
+    run(tmp_path, "2022-06")
+    assert obs(tmp_path, "2022-06")["2.1"]["value"] == "2"
+    subs = [
+        r
+        for r in table(tmp_path / "outputs/2022-06/submissions.csv")
+        if r["department"] == "县住房和城乡建设局"
+    ]
+    assert [(r["status"], r["files"], r["received_at"]) for r in subs] == [
+        ("superseded", "住建局6月进度.xlsx", "2022-07-03 16:00"),
+        ("on_time", "住建局6月进度（修改）.xlsx", "2022-07-04 09:30"),
+    ]
+
+
+def test_lock_files_and_thumbnails_are_ignored(tmp_path):
+    """~$ lock files, Thumbs.db and .DS_Store are not submissions and raise no issue."""
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    folder = tmp_path / "inputs/2022-06"
+    (folder / "~$司法局.xlsx").write_bytes(b"\x00lock")
+    (folder / "Thumbs.db").write_bytes(b"\x00")
+    (folder / ".DS_Store").write_bytes(b"\x00")
+    result = run(tmp_path, "2022-06")
+    assert [r.source.name for r in result.data.files] == ["司法局.xlsx"]
+    assert issue_codes(tmp_path, "2022-06") == [("W-SUBMISSION-LATE", "")]
+
+
+def test_co_responsible_units_are_never_added(tmp_path):
+    """卫健委 (lead) and 妇联 both report 6.2: the lead's figure counts, the other is an issue."""
+    submit(tmp_path, "2022-06", "卫健委.xlsx", None, [["农村妇女宫颈癌筛查", 150, 900]])
+    submit(
+        tmp_path,
+        "2022-06",
+        "妇联.xlsx",
+        None,
+        [["农村妇女宫颈癌筛查", 100, 950], ["农村妇女乳腺癌筛查", 100, 800]],
+    )
+    run(tmp_path, "2022-06")
+    rows = obs(tmp_path, "2022-06")
+    assert (rows["6.2"]["value"], rows["6.2"]["department"]) == ("900", "县卫健委")
+    assert (rows["6.3"]["value"], rows["6.3"]["department"]) == ("800", "县妇联")
+    codes = issue_codes(tmp_path, "2022-06", "W-")
+    assert ("W-COUNIT-DIFFERS", "6.2") in codes
+    assert ("W-LEAD-MISSING", "6.3") in codes
+
+
+def test_monthly_only_submission_gets_the_cumulative(tmp_path):
+    """A department sending only 本月完成: last month's cumulative + this month."""
+    submit(tmp_path, "2022-05", "司法局.xlsx", None, [["办理法律援助案件", 10, 45]])
+    run(tmp_path, "2022-05")
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 12, None]])
+    run(tmp_path, "2022-06")
+    row = obs(tmp_path, "2022-06")["18.1"]
+    assert (row["value"], row["monthly_value"], row["progress"]) == ("57", "12", "0.5182")
+
+
+def test_monthly_only_without_history_is_an_issue(tmp_path):
+    """No last month to add to: no cumulative is invented."""
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 12, None]])
+    run(tmp_path, "2022-06")
+    assert "18.1" not in obs(tmp_path, "2022-06")
+    assert ("W-NO-PREVIOUS", "18.1") in issue_codes(tmp_path, "2022-06")
+
+
+def test_checks_across_months(tmp_path):
+    """Cumulative falling, a jump, inconsistent 本月/累计, over target ×3, rate >100 %,
+    a level under its comparator: each an issue with its stable code."""
+    submit(
+        tmp_path,
+        "2022-05",
+        "交通局.xlsx",
+        None,
+        [
+            ["农村公路提质改造工程", 0.5, 1.0],
+            ["农村公路提质改造当年完工", 0.1, 0.1],
+            ["农村公路列养率", None, "100%"],
+        ],
+    )
+    submit(tmp_path, "2022-05", "住建局.xlsx", None, [["改造涉及住户", 10, 40]])
+    run(tmp_path, "2022-05")
+    submit(
+        tmp_path,
+        "2022-06",
+        "交通局.xlsx",
+        None,
+        [
+            ["农村公路提质改造工程", 0.1, 0.8],  # falls
+            ["农村公路提质改造当年完工", 0.4, 0.5],  # jump ×5 (and 0.1 + 0.4 = 0.5 is consistent)
+            ["农村公路列养率", None, "120%"],  # rate out of range
+            ["农村公路养护工程比例", None, "4%"],  # level below ≥ 5 %
+        ],
+    )
+    submit(
+        tmp_path,
+        "2022-06",
+        "住建局.xlsx",
+        None,
+        [
+            ["改造涉及住户", 10, 60],  # 40 + 10 ≠ 60
+            ["改造房屋总建筑面积", None, 17900],  # 17900 万平方米: over target ×3
+        ],
+    )
+    run(tmp_path, "2022-06")
+    codes = issue_codes(tmp_path, "2022-06")
+    for expected in [
+        ("W-CUM-FALLS", "1.1"),
+        ("W-JUMP", "1.2"),
+        ("E-RATE-RANGE", "1.3"),
+        ("W-LEVEL-NOT-MET", "1.4"),
+        ("W-CUM-MISMATCH", "2.3"),
+        ("E-OVER-TARGET", "2.2"),
+        ("W-CUM-FALLS", "1.1"),
+    ]:
+        assert expected in codes
+    rows = obs(tmp_path, "2022-06")
+    assert "1.3" not in rows and "2.2" not in rows  # refused values are absent, with a reason
+    assert rows["1.4"]["status"] == "未达标"
+
+
+@pytest.mark.parametrize(
+    ("value", "period", "status"),
+    [
+        (110, "2022-06", "已完成"),
+        (55, "2022-06", "正常"),
+        (40, "2022-06", "滞后"),  # 36.4 % against 50 %: 13.6 points behind
+        (20, "2022-06", "严重滞后"),  # 18.2 % against 50 %: 31.8 points behind
+        (0, "2022-01", "未开工"),  # 8.3 % expected: within the 10-point gap
+        (None, "2022-06", "未报送"),
+    ],
+)
+def test_count_statuses(tmp_path, value, period, status):
+    """Completion against 序时进度 gives each status with the default 10/30-point gaps."""
+    if value is not None:
+        submit(tmp_path, period, "司法局.xlsx", None, [["办理法律援助案件", None, value]])
+    else:
+        (tmp_path / "inputs" / period).mkdir(parents=True)
+    result = run(tmp_path, period)
+    row = next(r for r in result.report.indicators if r.id == "18.1")
+    assert row.status == status
+
+
+def test_not_started_for_three_months_is_seriously_behind(tmp_path):
+    """Zero for three months running is 严重滞后 even before the gap says so."""
+    for period in ("2022-01", "2022-02", "2022-03"):
+        submit(tmp_path, period, "司法局.xlsx", None, [["办理法律援助案件", 0, 0]])
+        result = run(tmp_path, period)
+    row = next(r for r in result.report.indicators if r.id == "18.1")
+    assert row.status == "严重滞后"
+
+
+def test_level_and_milestone_statuses(tmp_path):
+    """Levels are 达标/未达标 by comparator; milestones carry their state."""
+    submit(
+        tmp_path,
+        "2022-06",
+        "医保局.xlsx",
+        None,
+        [
+            ["基本医疗保险参保率", None, "95%"],  # must exceed 95 %
+            ["大病保险合规费用报销比例", None, "61%"],
+            ["一站式结算", None, "推进中"],
+        ],
+    )
+    result = run(tmp_path, "2022-06")
+    status = {r.id: r.status for r in result.report.indicators if r.id.startswith("8.")}
+    assert status == {
+        "8.1": "未达标",
+        "8.2": "未报送",
+        "8.3": "未报送",
+        "8.4": "达标",
+        "8.5": "推进中",
+    }
+    task = next(t for t in result.report.tasks if t.id == 8)
+    assert task.status == "未报送"  # the worst of its indicators
+
+
+def test_reporting_rate_and_timeliness(tmp_path):
+    """On time by the 5th of the next month, late after; the rest are missing."""
+    submit(
+        tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 1, 55]], "2022-07-05 17:00"
+    )
+    submit(
+        tmp_path,
+        "2022-06",
+        "残联.xlsx",
+        None,
+        [["困难精神残疾人药费补助", 1, 70]],
+        "2022-07-06 08:00",
+    )
+    result = run(tmp_path, "2022-06")
+    h = result.report.headline
+    assert (h.departments_submitted, h.departments_on_time, h.departments_late) == (2, 1, 1)
+    assert h.reporting_rate == 0.125
+    status = {
+        r["department"]: r["status"] for r in table(tmp_path / "outputs/2022-06/submissions.csv")
+    }
+    assert status["县司法局"] == "on_time" and status["县残联"] == "late"
+    assert status["县民政局"] == "missing"
+    assert ("W-SUBMISSION-LATE", "") in issue_codes(tmp_path, "2022-06")
+
+
+def test_rerun_gives_identical_csv_files_and_replaces_the_period(tmp_path):
+    """Same inputs → same bytes; a re-run replaces the period's history, not other periods."""
+    submit(
+        tmp_path, "2022-05", "司法局.xlsx", None, [["办理法律援助案件", 10, 45]], "2022-06-03 10:00"
+    )
+    run(tmp_path, "2022-05")
+    submit(
+        tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]], "2022-07-03 10:00"
+    )
+    run(tmp_path, "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    first = {p.name: p.read_bytes() for p in out.glob("*.csv")}
+    run(tmp_path, "2022-06")
+    assert {p.name: p.read_bytes() for p in out.glob("*.csv")} == first
+    from pipeline.store import Store
+
+    with Store(tmp_path / "minsheng.db") as store:
+        assert [o.value for o in store.history(indicator_id="18.1")] == [45.0, 55.0]
+        assert store.migrations() == ["0001_initial"]
+
+
+def test_unreadable_file_is_reported_and_the_run_completes(tmp_path):
+    """A broken file is a file-level issue and its department is `unreadable`."""
+    folder = tmp_path / "inputs/2022-06"
+    folder.mkdir(parents=True)
+    whole = submit(tmp_path, "2022-06", "交通局6月.xlsx", None, [["路长制", None, "已完成"]])
+    whole.write_bytes(whole.read_bytes()[:1500])  # truncated in transfer
+    (folder / "民政局.xlsx").write_bytes(b"")
+    run(tmp_path, "2022-06")
+    status = {
+        r["department"]: r["status"] for r in table(tmp_path / "outputs/2022-06/submissions.csv")
+    }
+    assert status["县交通运输局"] == "unreadable" and status["县民政局"] == "unreadable"
+    codes = {c for c, _ in issue_codes(tmp_path, "2022-06")}
+    assert {"E-FILE-UNREADABLE", "E-FILE-EMPTY"} <= codes
+
+
+def test_csv_contract_columns(tmp_path):
+    """The three CSV files carry exactly the contract's header rows."""
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    run(tmp_path, "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    heads = {p.name: p.read_text(encoding="utf-8").splitlines()[0] for p in out.glob("*.csv")}
+    assert heads == {
+        "observations.csv": "period,department,task_id,indicator_id,value,monthly_value,target,"
+        "unit,progress,expected_progress,status,source_file,source_sheet,source_cell",
+        "issues.csv": "severity,code,department,file,sheet,cell,indicator_id,message",
+        "submissions.csv": "department,status,files,received_at",
+    }
+    row = obs(tmp_path, "2022-06")["18.1"]
+    assert row == {
+        "period": "2022-06",
+        "department": "县司法局",
+        "task_id": "18",
+        "indicator_id": "18.1",
+        "value": "55",
+        "monthly_value": "10",
+        "target": "110",
+        "unit": "件",
+        "progress": "0.5",
+        "expected_progress": "0.5",
+        "status": "正常",
+        "source_file": "司法局.xlsx",
+        "source_sheet": "进度表",
+        "source_cell": "C3",
+    }
+
+
+def test_sheet_spec_unused_import_guard():
+    """The builder's SheetSpec is importable (guards the shared fixture module)."""
+    assert SheetSpec("x", []).rows == []
