@@ -90,5 +90,5 @@ def test_department_summary_in_report():
     road = next(d for d in report.departments if d.name == "县交通运输局")
     assert (road.indicators, road.done, road.behind, road.not_reported) == (9, 2, 1, 5)
     assert road.submission == "按时报送"
-    civil = next(d for d in report.departments if d.name == "县民政局")
-    assert (civil.submission, civil.not_reported) == ("未报送", 15)
+    disabled = next(d for d in report.departments if d.name == "县残联")
+    assert (disabled.submission, disabled.not_reported) == ("未报送", 3)
