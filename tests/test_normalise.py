@@ -348,3 +348,42 @@ def test_row_accounting(tmp_path):
     assert kinds.count("issue") == 2
     issue_rows = {r for _, r, k in res.accounting if k == "issue"}
     assert issue_rows == {int(i.cell[1:]) for i in res.issues}
+
+
+@pytest.mark.office
+def test_ods_saved_by_libreoffice(tmp_path, soffice):
+    """An .ods saved by LibreOffice (merged two-row header) reads like the .xlsx it came from."""
+    from builders import convert
+
+    rows = [[1, "办理法律援助案件", 110, "件", 10, 55, "50%", "有序推进"]]
+    src = write_xlsx(tmp_path / "司法局.xlsx", [two_row_header_sheet("县司法局", rows)])
+    folder = tmp_path / "2022-06"
+    folder.mkdir()
+    convert(src, "ods", folder)
+    source = discover(folder, TABLE.departments)[0][0]
+    assert source.format == "ods"
+    res = normalise_file(source, TABLE, "2022-06")
+    assert values(res) == {"18.1": (55.0, 10.0, "F5")}
+
+
+def test_department_conflict_is_settled_by_the_rows(tmp_path):
+    """File name says 交通局, the 填报单位 line says 司法局: the rows decide, with a warning."""
+    rows = [[1, "办理法律援助案件", 110, "件", 10, 55, "", ""]]
+    res = read(tmp_path, "交通局6月.xlsx", [department_sheet("县司法局", rows)])
+    assert res.department == "县司法局"
+    assert codes(res) == [("W-DEPT-CONFLICT", "A2", "")]
+
+
+def test_file_named_for_another_month(tmp_path):
+    """A May file dropped into the June folder is read, with a warning to check the month."""
+    from pipeline.config import Config
+    from pipeline.run import read_period
+
+    folder = tmp_path / "2022-06"
+    folder.mkdir()
+    rows = [[1, "办理法律援助案件", 110, "件", 10, 45, "", ""]]
+    write_xlsx(folder / "司法局5月.xlsx", [department_sheet("县司法局", rows)])
+    data = read_period(folder, "2022-06", TABLE, Config())
+    assert [(i.code, i.file) for i in data.issues if i.code == "W-PERIOD-MISMATCH"] == [
+        ("W-PERIOD-MISMATCH", "司法局5月.xlsx")
+    ]
