@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.assemble import report_from_store
 from pipeline.errors import InputError
 from pipeline.model import Issue
 from pipeline.outputs import (
@@ -18,8 +19,7 @@ from pipeline.outputs import (
     csv_text,
     write_period_outputs,
 )
-from pipeline.progress import assess, roll_up
-from pipeline.report import Report, build_report
+from pipeline.report import Report
 from pipeline.run import PeriodData, check_period, read_period, sort_issues
 from pipeline.store import Store, StoredFile
 from pipeline.targets import format_number
@@ -71,12 +71,6 @@ def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -
         t_read = time.perf_counter()
         history = store.history(before=period, year=period[:4])
         checked = check_values(period, data.observations, history, targets, cfg)
-        by_id = {o.indicator_id: o for o in checked.observations}
-        progress = [
-            assess(ind, by_id.get(ind.id), period, cfg, checked.not_started.get(ind.id, 0))
-            for ind in targets.indicators
-        ]
-        tasks = roll_up(targets, progress)
         issues = sort_issues([*data.issues, *checked.issues, *_submission_issues(data)])
         stored_files = [
             StoredFile(
@@ -88,19 +82,7 @@ def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -
             if r.source.name == s.file
         ]
         store.save_period(period, started, __version__, stored_files, checked.observations, issues)
-        year_history = store.history(year=period[:4])
-    report = build_report(
-        county=cfg.county,
-        year=int(period[:4]),
-        period=period,
-        targets=targets,
-        indicators=progress,
-        tasks=tasks,
-        submissions=[(s.department, s.status, s.file, s.received_at) for s in data.submissions],
-        issues=issues,
-        history=[o for o in year_history if o.period <= period],
-        version=__version__,
-    )
+        report = report_from_store(store, period, targets, cfg)
     t_checked = time.perf_counter()
     out = ws.period_outputs(period)
     written: list[str] = []

@@ -161,7 +161,9 @@ def _blank(obs: Observation) -> Observation:
     return replace(obs, value=None, monthly_value=None)
 
 
-def _not_started(obs: Observation | None, history: Sequence[Observation]) -> int:
+def months_not_started(obs: Observation | None, history: Sequence[Observation]) -> int:
+    """Months in a row (this one included) at zero or 未启动."""
+
     def idle(o: Observation | None) -> bool:
         return o is not None and (o.state == "未启动" or (o.value == 0 and not o.state))
 
@@ -200,5 +202,5 @@ def check_period(
         obs, found = check_value(obs, ind, prev, config)
         issues += found
         out.append(obs)
-        not_started[ind.id] = _not_started(obs, past)
+        not_started[ind.id] = months_not_started(obs, past)
     return Checked(tuple(out), tuple(issues), not_started)

@@ -1,0 +1,56 @@
+"""Rebuild a period's report model from the history store — for ``run`` right after it has
+saved the period, and for later commands (``email``) without re-reading any input."""
+
+from __future__ import annotations
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.errors import InputError
+from pipeline.model import Observation, TargetTable
+from pipeline.progress import assess, roll_up
+from pipeline.report import Report, build_report
+from pipeline.run import sort_issues
+from pipeline.store import Store
+from pipeline.validate import months_not_started
+
+
+def report_from_store(store: Store, period: str, targets: TargetTable, config: Config) -> Report:
+    """The report of a period that has been run; InputError when it has not."""
+    if period not in store.periods():
+        raise InputError(f"{period} 尚未汇总，请先运行 minsheng run --period {period}")
+    history = store.history(year=period[:4])
+    current = {o.indicator_id: o for o in history if o.period == period}
+    earlier: dict[str, list[Observation]] = {}
+    for o in history:
+        if o.period < period:
+            earlier.setdefault(o.indicator_id, []).append(o)
+    progress = [
+        assess(
+            ind,
+            current.get(ind.id),
+            period,
+            config,
+            months_not_started(current.get(ind.id), earlier.get(ind.id, [])),
+        )
+        for ind in targets.indicators
+    ]
+    order = {d.name: i for i, d in enumerate(targets.departments)}
+    files = store.files(period)
+    submissions = [(f.department, f.status, f.name, f.received_at) for f in files]
+    seen = {f.department for f in files}
+    submissions += [
+        (d.name, "missing", "", None) for d in targets.departments if d.name not in seen
+    ]
+    submissions.sort(key=lambda s: (order.get(s[0], len(order)), s[2]))
+    return build_report(
+        county=config.county,
+        year=int(period[:4]),
+        period=period,
+        targets=targets,
+        indicators=progress,
+        tasks=roll_up(targets, progress),
+        submissions=submissions,
+        issues=sort_issues(store.issues(period)),
+        history=[o for o in history if o.period <= period],
+        version=__version__,
+    )
