@@ -63,6 +63,14 @@ def open_workspace(
     )
 
 
+TEMPLATES_NOTE = """\
+报表和邮件的模板（Jinja）。
+“示例”文件夹中是内置模板的副本：要修改哪个，就把它复制到本文件夹（templates/）再修改，
+minsheng 会优先使用本文件夹中的同名模板；没有复制的模板继续使用内置版本。
+模板写错时，运行会报告出错的模板名称和行号。
+"""
+
+
 def init_workspace(directory: str | Path) -> list[Path]:
     """Create a ready workspace; never overwrite what an office already has."""
     root = Path(directory)
@@ -79,10 +87,13 @@ def init_workspace(directory: str | Path) -> list[Path]:
         text = DEFAULT_TOML.replace('targets = ""', f'targets = "{OWN_TARGETS}"', 1)
         cfg.write_text(text, encoding="utf-8")
         created.append(cfg)
-    tpl = root / "templates"
-    if not tpl.exists() and BUILTIN_TEMPLATES.is_dir():
-        shutil.copytree(BUILTIN_TEMPLATES, tpl)
-        created.append(tpl)
+    # Examples to customise: a file copied from templates/示例/ up into templates/ overrides
+    # the built-in one; untouched built-ins keep getting the project's fixes.
+    examples = root / "templates" / "示例"
+    if not examples.exists() and BUILTIN_TEMPLATES.is_dir():
+        shutil.copytree(BUILTIN_TEMPLATES, examples)
+        (root / "templates" / "说明.txt").write_text(TEMPLATES_NOTE, encoding="utf-8")
+        created.append(examples)
     from pipeline.targets import default_targets_path
 
     own_targets = root / OWN_TARGETS

@@ -13,5 +13,8 @@ if TYPE_CHECKING:
 def render_all(report: Report, out: Path, ws: Workspace) -> list[str]:
     """Write every output of a period into ``out``; return the file names written."""
     from pipeline.job import write_csvs
+    from pipeline.render.html import write_html
 
-    return write_csvs(report, out)
+    written = write_csvs(report, out)
+    written += write_html(report, out, ws.template_dirs)
+    return written

@@ -1,0 +1,267 @@
+"""The HTML report without a browser: escaping, the 公示版, overrides, template errors, bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from factories import make_report
+from markupsafe import escape
+
+from pipeline.errors import ConfigError
+from pipeline.render.html import BOTTOM, LEFT, RIGHT, TOP, html_names, trend_charts, write_html
+from pipeline.render.jinja import cjk_date, cjk_month, make_env, num, pct, render_template
+from pipeline.report import Report
+from pipeline.workspace import BUILTIN_TEMPLATES
+
+FULL = "黟县2022年民生实事进展情况（2022-06）.html"
+PUBLIC = "黟县2022年民生实事进展情况（2022-06）公示版.html"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return make_report()
+
+
+@pytest.fixture(scope="module")
+def pages(report: Report, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("html")
+    write_html(report, out, [BUILTIN_TEMPLATES])
+    return {
+        "full": (out / FULL).read_text(encoding="utf-8"),
+        "public": (out / PUBLIC).read_text(encoding="utf-8"),
+    }
+
+
+def own_templates(tmp_path: Path, **files: str) -> list[Path]:
+    """A workspace ``templates/`` holding ``files`` (name → text), ahead of the built-in ones."""
+    own = tmp_path / "templates"
+    own.mkdir()
+    for name, text in files.items():
+        (own / name).write_text(text, encoding="utf-8")
+    return [own, BUILTIN_TEMPLATES]
+
+
+def test_writes_the_report_and_its_public_variant(report: Report, tmp_path: Path) -> None:
+    """Two files with the agreed names, nothing else left behind (no temporary files)."""
+    names = write_html(report, tmp_path, [BUILTIN_TEMPLATES])
+    assert names == [FULL, PUBLIC] == list(html_names(report))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+
+
+def test_department_text_is_escaped(pages: dict[str, str]) -> None:
+    """Department text is data: a <script> or <b> in it is shown, never interpreted."""
+    full = pages["full"]
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;开展宣传" in full
+    assert "&lt;b&gt;县妇联&lt;/b&gt;报送的数与县卫健委不一致" in full
+    for page in pages.values():
+        assert "<script" not in page.lower()
+        assert "<b>" not in page
+
+
+def test_report_has_every_section(pages: dict[str, str], report: Report) -> None:
+    """The full report shows headline, tasks, lagging reasons, indicators, trend, submissions
+    and data issues, in Chinese, as a zh-CN document."""
+    full = pages["full"]
+    assert full.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+    for section in ("overview", "tasks", "lagging", "indicators", "trend", "submissions", "issues"):
+        assert f'id="{section}"' in full
+    assert "<title>黟县2022年民生实事进展情况（截至6月底）</title>" in full
+    assert "68.8%" in full  # reporting rate 11 of 16
+    assert full.count('class="task"') == len(report.tasks) == 20
+    assert "雨季影响施工" in full and "加快施工进度，确保9月底前完工" in full
+    assert "住建局6月进度.xlsx" in full  # the file of a data issue
+
+
+def test_public_variant_leaves_out_internal_notes(pages: dict[str, str], report: Report) -> None:
+    """公示版: progress only — no problems or reasons, no data issues, no files or cells,
+    no reporting table (the rate stays)."""
+    public = pages["public"]
+    notes = [r.problem_text for r in report.indicators if r.problem_text]
+    notes += [r.reason_text for r in report.indicators if r.reason_text]
+    assert notes  # the factory has some
+    for text in notes:
+        assert str(escape(text)) not in public and text not in public
+    for word in ("存在问题", "滞后原因", "数据问题", "单元格", "E-CELL-TEXT", ".xlsx", "收到时间"):
+        assert word not in public, word
+    assert 'id="issues"' not in public and 'id="submissions"' not in public
+    assert "报送率" in public and "68.8%" in public
+    assert "实施进度公示" in public
+    assert "部分路段已完工" in public  # 进展情况 is public
+
+
+def test_workspace_template_overrides_the_builtin(report: Report, tmp_path: Path) -> None:
+    """An office's own ``_cards.html`` replaces the built-in cards; the rest stays built-in."""
+    dirs = own_templates(
+        tmp_path, **{"_cards.html": '<p id="office-cards">共{{ report.headline.tasks }}项</p>\n'}
+    )
+    out = tmp_path / "out"
+    write_html(report, out, dirs)
+    html = (out / FULL).read_text(encoding="utf-8")
+    assert '<p id="office-cards">共20项</p>' in html
+    assert 'id="card-rate"' not in html
+    assert 'id="tasks"' in html
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "detail"),
+    [
+        ("<div>\n  本办\n{% if %}\n</div>\n", 3, "语法错误"),
+        ("<div>\n{% if report %}\n</div>\n", 3, "没有闭合"),
+        ("<div>\n{{ nonesuch }}\n</div>\n", 2, "变量“nonesuch”未定义"),
+        ("<div>\n\n{{ report.headline.nonesuch }}</div>\n", 3, "nonesuch"),
+    ],
+)
+def test_broken_template_is_a_config_error_naming_file_and_line(
+    report: Report, tmp_path: Path, text: str, line: int, detail: str
+) -> None:
+    """A broken or undefined-variable office template stops with a clear Chinese message."""
+    dirs = own_templates(tmp_path, **{"_cards.html": text})
+    with pytest.raises(ConfigError) as info:
+        write_html(report, tmp_path / "out", dirs)
+    message = str(info.value)
+    assert message.startswith(f"模板 _cards.html 第 {line} 行")
+    assert detail in message
+    assert str(dirs[0] / "_cards.html") in message
+
+
+def test_broken_template_keeps_previous_outputs(report: Report, tmp_path: Path) -> None:
+    """A failed render writes nothing: the last good report stays in place."""
+    out = tmp_path / "out"
+    write_html(report, out, [BUILTIN_TEMPLATES])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    dirs = own_templates(tmp_path, **{"report.html": "{% extends 'base.html' %}{% block x %}"})
+    with pytest.raises(ConfigError, match=r"^模板 report\.html 第 1 行"):
+        write_html(report, out, dirs)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_missing_template_is_a_config_error(tmp_path: Path) -> None:
+    """A template included but found in no directory names itself and where it was looked for."""
+    dirs = own_templates(tmp_path, **{"mail.html": "{% include '_nowhere.html' %}"})
+    with pytest.raises(ConfigError, match=r"找不到模板 _nowhere\.html"):
+        render_template(make_env(dirs), "mail.html")
+
+
+def test_plain_text_templates_are_not_html_escaped(tmp_path: Path) -> None:
+    """The same environment renders e-mail text: ``.txt`` is not escaped, anything else is."""
+    dirs = own_templates(tmp_path, **{"body.txt": "{{ x }}\n", "body.html": "{{ x }}\n"})
+    env = make_env(dirs)
+    assert render_template(env, "body.txt", x="<b>&") == "<b>&\n"
+    assert render_template(env, "body.html", x="<b>&") == "&lt;b&gt;&amp;\n"
+
+
+def test_rendering_is_deterministic(report: Report, tmp_path: Path) -> None:
+    """Same report, same bytes: nothing depends on the clock or the machine."""
+    write_html(report, tmp_path / "a", [BUILTIN_TEMPLATES])
+    write_html(make_report(), tmp_path / "b", [BUILTIN_TEMPLATES])
+    for name in (FULL, PUBLIC):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_output_is_self_contained(pages: dict[str, str]) -> None:
+    """No external font, stylesheet, script, image or link: the file works offline."""
+    # The only URL is inside a department's text (a pasted =HYPERLINK formula), shown escaped.
+    pasted = "=HYPERLINK(&#34;http://example.com&#34;,&#34;点击&#34;)"
+    for page in pages.values():
+        markup = page.replace(pasted, "")
+        for banned in ("http://", "https://", "<link", "<script", "<img", "<iframe", "@import"):
+            assert banned not in markup.lower(), banned
+        assert "url(" not in markup and "src=" not in markup and "href=" not in markup
+        assert "<style>" in markup and '<meta name="viewport"' in markup
+        assert "@page { size: A4;" in markup
+
+
+def test_trend_charts_one_per_indicator_with_two_months(
+    pages: dict[str, str], report: Report
+) -> None:
+    """Small multiples for every indicator with figures for two months or more, and only those."""
+    charts = trend_charts(report)
+    expected = [r.indicator_id for r in report.trend if sum(v is not None for v in r.values) >= 2]
+    assert [c.indicator_id for c in charts] == expected
+    assert pages["full"].count("<svg") == len(charts) == pages["public"].count("<svg")
+
+
+def test_quiet_month_says_so(report: Report, tmp_path: Path) -> None:
+    """A month with nothing lagging, no data issues and one month of figures renders plain
+    sentences in place of empty sections."""
+    import dataclasses
+
+    quiet = dataclasses.replace(report, lagging=(), issues=(), trend=(), trend_periods=("2022-06",))
+    write_html(quiet, tmp_path, [BUILTIN_TEMPLATES])
+    html = (tmp_path / FULL).read_text(encoding="utf-8")
+    assert "本期没有进度滞后或未达标的指标。" in html
+    assert "本期数据检查未发现问题。" in html
+    assert "暂无走势图" in html and "<svg" not in html
+
+
+def test_trend_chart_geometry() -> None:
+    """Months spread over the width; 0 sits on the axis, the largest of figures and target on
+    top; a missing month breaks the line."""
+    import dataclasses
+
+    from pipeline.report import TrendRow
+
+    base = make_report()
+    row = TrendRow("9.9", 9, "示例", "个", 10.0, (0.0, 5.0, None, 10.0))
+    rpt = dataclasses.replace(
+        base, trend=(row,), trend_periods=("2022-01", "2022-02", "2022-03", "2022-04")
+    )
+    (chart,) = trend_charts(rpt)
+    assert [(p.x, p.y) for p in chart.points] == [
+        (LEFT, BOTTOM),
+        (round(LEFT + (RIGHT - LEFT) / 3, 1), (BOTTOM + TOP) / 2),
+        (RIGHT, TOP),
+    ]
+    assert chart.target_y == TOP
+    assert len(chart.lines) == 1  # the lone 4th month joins no line
+    assert chart.last.value == 10.0
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "—"),
+        (2.123, "2.123"),
+        (1.79, "1.79"),
+        (1500.0, "1,500"),
+        (1500, "1,500"),
+        (0.1 + 0.2, "0.3"),
+        (94.1, "94.1"),
+        (0.0, "0"),
+        (-0.0, "0"),
+        (1234567.5, "1,234,567.5"),
+        (2.37, "2.37"),
+        (100.0, "100"),
+    ],
+)
+def test_num_filter(value: float | None, shown: str) -> None:
+    """Figures as the office wrote them: no float noise, thousands separated."""
+    assert num(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "—"), (0.456, "45.6%"), (0.6875, "68.8%"), (0.5, "50.0%"), (1.015789, "101.6%"),
+     (0.0, "0.0%"), (0.188413, "18.8%"), (0.00049, "0.0%")],
+)  # fmt: skip
+def test_pct_filter(value: float | None, shown: str) -> None:
+    """Shares as percentages with one decimal, halves rounded up as an office would."""
+    assert pct(value) == shown
+
+
+def test_date_filters() -> None:
+    """Dates and periods the Chinese way."""
+    assert cjk_date(dt.date(2022, 6, 30)) == "2022年6月30日"
+    assert cjk_date(None) == "—"
+    assert cjk_month("2022-06") == "6月"
+    assert cjk_month("2022-11", with_year=True) == "2022年11月"
+
+
+def test_status_chips_follow_the_models_lights(pages: dict[str, str], report: Report) -> None:
+    """Each task's chip carries the colour the model gives its status."""
+    chips = re.findall(r'<span class="chip chip-(\w+)">([^<]+)</span>', pages["full"])
+    for task in report.tasks:
+        assert (task.light, task.status) in chips

@@ -1,0 +1,136 @@
+"""The HTML report in a real browser (Debian's Chromium, headless, driven by playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from factories import make_report
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from pipeline.render.html import write_html
+from pipeline.workspace import BUILTIN_TEMPLATES
+
+pytestmark = pytest.mark.browser
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def report_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("html")
+    full, public = write_html(make_report(), out, [BUILTIN_TEMPLATES])
+    return {"full": out / full, "public": out / public}
+
+
+@pytest.fixture
+def browser(chromium: str) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Watched:
+    """What a page did while loading: console errors, uncaught exceptions, requests."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+def open_page(browser: Browser, path: Path, viewport: dict[str, int]) -> Watched:
+    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    watched = Watched(page)
+    page.on(
+        "console",
+        lambda m: watched.errors.append(f"console: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: watched.errors.append(f"pageerror: {e}"))
+    page.on("request", lambda r: watched.requests.append(r.url))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    return watched
+
+
+@pytest.mark.parametrize("variant", ["full", "public"])
+def test_loads_cleanly_and_offline(
+    browser: Browser, report_files: dict[str, Path], variant: str
+) -> None:
+    """No console error, no script error, and no request but the file itself (or data:)."""
+    watched = open_page(browser, report_files[variant], DESKTOP)
+    assert watched.errors == []
+    assert watched.requests  # the document itself
+    assert all(u.startswith(("file://", "data:")) for u in watched.requests), watched.requests
+    assert watched.page.evaluate("document.documentElement.lang") == "zh-CN"
+
+
+def test_headline_figures_are_visible(browser: Browser, report_files: dict[str, Path]) -> None:
+    """The title, the task count and the reporting rate are on screen, not hidden."""
+    page = open_page(browser, report_files["full"], DESKTOP).page
+    title = page.locator("h1")
+    assert title.is_visible()
+    assert title.inner_text() == "黟县2022年民生实事进展情况（截至6月底）"
+    tasks, rate = page.locator("#card-tasks"), page.locator("#card-rate")
+    assert tasks.is_visible() and tasks.inner_text().startswith("20")
+    assert rate.is_visible() and rate.inner_text() == "68.8%"
+    assert page.locator("li.task").count() == 20
+    assert page.get_by_text("<script>alert('x')</script>开展宣传").is_visible()
+
+
+def test_screenshot_and_a4_pdf(
+    browser: Browser, report_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """A full-page screenshot and an A4 print-out come out, and are more than a blank page."""
+    page = open_page(browser, report_files["full"], DESKTOP).page
+    png = tmp_path / "report.png"
+    page.screenshot(path=png, full_page=True)
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.stat().st_size > 100_000
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=pdf, format="A4")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(data) > 100_000
+    assert page.evaluate("document.documentElement.scrollHeight") > 3 * DESKTOP["height"]
+
+
+def test_print_layout_fits_an_a4_page(
+    browser: Browser, report_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """In print, at the width of A4 less its margins (186 mm ≈ 703 px), nothing sticks out."""
+    page = open_page(browser, report_files["full"], {"width": 703, "height": 1000}).page
+    page.emulate_media(media="print")
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll("body *")]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+            .map(e => e.tagName + "." + e.className)"""
+    )
+    assert overflowing == []
+
+
+@pytest.mark.parametrize("variant", ["full", "public"])
+def test_phone_has_no_sideways_scroll(
+    browser: Browser, report_files: dict[str, Path], tmp_path: Path, variant: str
+) -> None:
+    """On a 390 px phone the page never scrolls sideways; wide tables scroll in their box."""
+    page = open_page(browser, report_files[variant], PHONE).page
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("window.innerWidth")
+    wide = page.locator(".table-wrap").first
+    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")  # the indicator table scrolls
+    page.screenshot(path=tmp_path / f"{variant}-phone.png", full_page=True)
+    assert (tmp_path / f"{variant}-phone.png").stat().st_size > 50_000
