@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pipeline.config import Config
 from pipeline.model import Indicator, Observation, TargetTable
 
-# Worst first: a task's status is its worst indicator's.
+# Worst first: a task's status is its worst indicator's. A known shortfall outranks a missing
+# figure, so that a task with one unreported indicator still shows that another lags.
 STATUS_RANK = {
-    "严重滞后": 7,
-    "未报送": 6,
-    "未达标": 5,
-    "滞后": 4,
-    "未开工": 3,
-    "未启动": 3,
+    "严重滞后": 8,
+    "未达标": 7,
+    "滞后": 6,
+    "未报送": 5,
+    "未开工": 4,
+    "未启动": 4,
     "推进中": 2,
     "正常": 1,
     "达标": 0,

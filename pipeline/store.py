@@ -50,6 +50,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX issues_period ON issues(period);
     """,
     ),
+    (
+        "0002_send_log",
+        """
+        CREATE TABLE send_log (
+            period TEXT NOT NULL, message_key TEXT NOT NULL, recipient TEXT NOT NULL,
+            subject TEXT NOT NULL, sent_at TEXT NOT NULL,
+            PRIMARY KEY (period, message_key, recipient)
+        );
+    """,
+    ),
 ]
 
 OBS_FIELDS = (
@@ -249,3 +259,20 @@ class Store:
             raise
         assert run_id is not None
         return run_id
+
+    # --- e-mail send log ----------------------------------------------------------------
+
+    def sent(self, period: str) -> set[tuple[str, str]]:
+        """(message key, recipient) pairs already delivered for the period."""
+        rows = self.db.execute(
+            "SELECT message_key, recipient FROM send_log WHERE period = ?", (period,)
+        )
+        return {(k, r) for k, r in rows}
+
+    def record_sent(
+        self, period: str, key: str, recipient: str, subject: str, when: dt.datetime
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO send_log VALUES (?, ?, ?, ?, ?)",
+            (period, key, recipient, subject, when.isoformat(timespec="seconds")),
+        )
