@@ -2,6 +2,12 @@
 
 Formats are sniffed from the bytes, never trusted from the extension: departments send HTML
 named ``.xls``, xlsx saved by WPS as ``.et``, CSV named ``.xls`` and encrypted workbooks.
+
+``sniff_format`` answers one of: ``xlsx``, ``xlsb``, ``ods``, ``xls``, ``csv``, ``html`` (a
+web page, read from its first table), and for what is not a spreadsheet ``encrypted`` (an
+OOXML file wrapped in OLE2 with an ``EncryptedPackage`` stream), ``docx``, ``pptx``, ``doc``,
+``ppt``, ``ole``, ``zip``, ``archive``, ``pdf``, ``image``, ``mhtml``, ``xml`` (e.g. Excel 2003
+XML), ``empty`` or ``unknown``.
 """
 
 from __future__ import annotations
@@ -15,15 +21,27 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipeline._cfb import CfbError, Compound
+from pipeline._precheck import MAX_FILE_BYTES, Refused, check_zip_directory
 from pipeline.errors import InputError
 from pipeline.model import Department, Issue, SourceFile
 
 IGNORED_NAMES = frozenset({"thumbs.db", ".ds_store", "desktop.ini"})
-SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb"})
+SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
 HEAD_BYTES = 64 * 1024
 
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF87a", "image"),
+    (b"GIF89a", "image"),
+    (b"Rar!\x1a\x07", "archive"),
+    (b"7z\xbc\xaf\x27\x1c", "archive"),
+    (b"\x1f\x8b", "archive"),
+)
 
 
 def is_ignored(name: str) -> bool:
@@ -87,15 +105,20 @@ def sniff_format(path: Path) -> str:
         return _sniff_zip(path, head)
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(path, head)
+    for magic, fmt in _MAGIC:
+        if head.startswith(magic):
+            return fmt
     return _sniff_text(head)
 
 
 def _sniff_zip(path: Path, head: bytes) -> str:
     try:
+        check_zip_directory(path)  # refuses a directory too big to list
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            mimetype = zf.read("mimetype").strip() if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            small = "mimetype" in names and zf.getinfo("mimetype").file_size <= 256
+            mimetype = zf.read("mimetype").strip() if small else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, Refused):
         # truncated or damaged: judge by the member names in the local headers we have
         names, mimetype = set(), b""
         if b"xl/" in head:
@@ -111,6 +134,8 @@ def _sniff_zip(path: Path, head: bytes) -> str:
         return "ods"
     if "word/document.xml" in names:
         return "docx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
     return "zip"
 
 
@@ -132,12 +157,28 @@ def _utf16(name: str) -> bytes:
 
 
 def _sniff_ole(path: Path, head: bytes) -> str:
-    names = _ole_names(path, head) + head
-    if _utf16("EncryptedPackage") in names:
+    """By the stream names of the compound file; by a byte search when it cannot be followed."""
+    try:
+        if Path(path).stat().st_size > MAX_FILE_BYTES:
+            raise CfbError("too large to follow here")
+        streams = set(Compound(Path(path).read_bytes()).names())
+    except (CfbError, OSError, ValueError, IndexError):
+        raw = _ole_names(path, head) + head
+        streams = {n for n in _OLE_STREAMS if _utf16(n) in raw}
+        if not streams & {"EncryptedPackage", "WordDocument", "PowerPoint Document"}:
+            return "xls"  # let the reader (isolated) judge a damaged workbook
+    if "EncryptedPackage" in streams:
         return "encrypted"  # a password-protected xlsx/docx wrapped in OLE2
-    if _utf16("WordDocument") in names and _utf16("Workbook") not in names:
+    if streams & {"Workbook", "Book"}:
+        return "xls"
+    if "WordDocument" in streams:
         return "doc"
-    return "xls"
+    if "PowerPoint Document" in streams:
+        return "ppt"
+    return "ole"
+
+
+_OLE_STREAMS = ("EncryptedPackage", "Workbook", "Book", "WordDocument", "PowerPoint Document")
 
 
 _HTML_STARTS = ("<html", "<!doctype html", "<table", "<head", "<meta", "<body")
@@ -150,8 +191,12 @@ def _sniff_text(head: bytes) -> str:
     start = text.lstrip("\ufeff \t\r\n").lower()
     if start.startswith(_HTML_STARTS):
         return "html"
+    if start.startswith("<!--"):  # "<!-- saved from url=… -->" before a saved page
+        return "html" if "<html" in start[:4096] or "<table" in start[:4096] else "unknown"
     if start.startswith("<?xml"):
         return "html" if "<html" in start[:2048] else "xml"
+    if start.startswith("mime-version:") and "multipart/related" in start[:4096]:
+        return "mhtml"  # Excel's "single file web page" (.mht) renamed .xls
     sample = text[:8192]
     if any(ch in sample for ch in ",\t;|") and not _has_controls(sample):
         return "csv"

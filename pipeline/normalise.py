@@ -22,22 +22,34 @@ from pipeline.read import Book, Sheet, a1, cell_formats, read_book
 from pipeline.rows import Outcome, RowContext, process_row
 from pipeline.tables import TableLayout, clean, locate_table, reporting_unit
 
-SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv"})
+SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
+_NOT_EXCEL = "不是 Excel 表格，请用报送模板填写后报送"
 FORMAT_ISSUES: dict[str, tuple[str, str]] = {
     "encrypted": (
         "E-FILE-ENCRYPTED",
         "文件已加密（设置了打开密码），无法读取，请取消密码后重新报送",
     ),
     "empty": ("E-FILE-EMPTY", "文件是空的（0 字节），请重新报送"),
-    "docx": ("E-FILE-NOT-EXCEL", "这是 Word 文档，不是 Excel 表格，请用报送模板填写后报送"),
+    "docx": ("E-FILE-NOT-EXCEL", f"这是 Word 文档，{_NOT_EXCEL}"),
+    "doc": ("E-FILE-NOT-EXCEL", f"这是 Word 文档（.doc），{_NOT_EXCEL}"),
+    "pptx": ("E-FILE-NOT-EXCEL", f"这是 PowerPoint 演示文稿，{_NOT_EXCEL}"),
+    "ppt": ("E-FILE-NOT-EXCEL", f"这是 PowerPoint 演示文稿（.ppt），{_NOT_EXCEL}"),
+    "ole": ("E-FILE-NOT-EXCEL", f"这是其他 Office 文件，{_NOT_EXCEL}"),
+    "pdf": ("E-FILE-NOT-EXCEL", f"这是 PDF 文件（无法从中读取数据），{_NOT_EXCEL}"),
+    "image": ("E-FILE-NOT-EXCEL", f"这是图片（照片或截图），{_NOT_EXCEL}"),
     "zip": ("E-FILE-NOT-EXCEL", "这是压缩包或其他文件，不是 Excel 表格，请解压后报送表格"),
-    "html": (
+    "archive": ("E-FILE-NOT-EXCEL", "这是压缩包（rar/7z/gz），不是 Excel 表格，请解压后报送表格"),
+    "mhtml": (
         "E-FILE-NOT-EXCEL",
-        "这是网页文件（另存为了 .xls），不是真正的 Excel 表格，"
+        "这是“单个文件网页”（.mht），不是 Excel 表格，"
         "请在 Excel 中“另存为 Excel 工作簿(.xlsx)”后报送",
     ),
-    "xml": ("E-FILE-NOT-EXCEL", "这是 XML 文件，不是 Excel 表格，请另存为 .xlsx 后报送"),
-    "unknown": ("E-FILE-NOT-EXCEL", "无法识别的文件格式，不是 Excel 表格，请用报送模板填写后报送"),
+    "xml": (
+        "E-FILE-NOT-EXCEL",
+        "这是 XML 文件（如 Excel 2003 XML 表格），不是 Excel 工作簿，"
+        "请在 Excel 中“另存为 Excel 工作簿(.xlsx)”后报送",
+    ),
+    "unknown": ("E-FILE-NOT-EXCEL", f"无法识别的文件格式，{_NOT_EXCEL}"),
 }
 
 

@@ -5,6 +5,12 @@ Values keep python-calamine's types (``float`` for xlsx numbers, ``int`` where x
 integers, ``str``, ``bool``, ``date``/``datetime``/``time``/``timedelta``); blank cells are
 ``None``. Merged ranges are filled with their top-left value (when it is not blank).
 
+Before any reader touches a workbook, ``_precheck.plan`` bounds the work it can cause (file
+size, zip entries and inflated sizes, DTDs in XML, sheet extents, the xls records calamine
+trusts). A file proven small is read here; one that cannot be proven is read by
+``_sandbox`` in a memory-limited worker process, so a reader that aborts ends the worker, not
+the run. A web page saved as ``.xls`` is read from its first ``<table>`` (``_htmltable``).
+
 Facts about python-calamine 0.9 this module relies on (pinned by tests/test_read.py):
 
 - ``to_python(skip_empty_area=False)`` pads the grid to A1; ``start``/``end`` give the used area.
@@ -13,7 +19,8 @@ Facts about python-calamine 0.9 this module relies on (pinned by tests/test_read
   cell stays blank. ``cell_formats`` asks openpyxl about a few xlsx cells (number format, error).
 - ``merged_cell_ranges`` works for xlsx and xls, and is ``None`` for ods (no merges there).
 - A far-away cell (XFD1048576) makes calamine allocate the dense range and abort the whole
-  process, so for xlsx the sheet XML is scanned for the last filled cell *before* loading.
+  process; an xls is parsed whole (every sheet's dense range) when it is opened; a Rust panic
+  surfaces as ``pyo3_runtime.PanicException``, which is a ``BaseException``.
 """
 
 from __future__ import annotations
@@ -21,8 +28,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import posixpath
-import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -30,14 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
-from defusedxml import ElementTree
 
+from pipeline import _precheck
+from pipeline._htmltable import TableTooLarge, decode_html, first_table
+from pipeline._precheck import MAX_BOOK_CELLS, MAX_COLS, MAX_ROWS, Refused, Scan
+from pipeline._sandbox import read_isolated
 from pipeline.model import Issue
 
-MAX_ROWS = 10_000
-MAX_COLS = 500
-MAX_SHEET_XML = 256 * 1024 * 1024  # uncompressed bytes of one xlsx sheet part
 MAX_CSV_BYTES = 64 * 1024 * 1024
+MAX_HTML_BYTES = 16 * 1024 * 1024
 CALAMINE_FORMATS = frozenset({"xlsx", "xls", "ods", "xlsb"})
 
 Merged = tuple[int, int, int, int]
@@ -79,16 +85,24 @@ def a1(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+def failed(name: str, code: str, why: str) -> Book:
+    """A book with no sheets and one file-level issue, in the office's words."""
+    advice = {
+        "E-FILE-ENCRYPTED": "无法读取，请取消密码后重新报送",
+        "E-FILE-TOO-LARGE": "已跳过，请只保留报表内容后重新报送",
+        "E-FILE-NOT-EXCEL": "不是 Excel 表格，请用报送模板填写后报送",
+    }.get(code, "请重新导出后报送")
+    label = {
+        "E-FILE-ENCRYPTED": "文件已加密",
+        "E-FILE-TOO-LARGE": "文件过大",
+        "E-FILE-NOT-EXCEL": "不是Excel文件",
+    }.get(code, "文件无法读取")
+    msg = f"{label}：{name}（{why}），{advice}"
+    return Book(sheets=(), issues=(Issue("error", code, msg, file=name),))
 
 
 def _unreadable(name: str, why: str = "可能已损坏") -> Book:
-    msg = f"文件无法读取：{name}（{why}），请重新导出后报送"
-    return Book(sheets=(), issues=(Issue("error", "E-FILE-UNREADABLE", msg, file=name),))
+    return failed(name, "E-FILE-UNREADABLE", why)
 
 
 def _too_large(file: str, sheet: str, rows: int, cols: int) -> Issue:
@@ -97,33 +111,66 @@ def _too_large(file: str, sheet: str, rows: int, cols: int) -> Issue:
     return Issue("error", "E-FILE-TOO-LARGE", msg, file=file, sheet=sheet)
 
 
+def _over_budget(file: str, sheet: str) -> Issue:
+    msg = f"工作簿的单元格总数超过上限（{MAX_BOOK_CELLS} 个），工作表“{sheet}”已跳过"
+    return Issue("error", "E-FILE-TOO-LARGE", msg, file=file, sheet=sheet)
+
+
 def read_book(path: str | Path, fmt: str) -> Book:
-    """Read a file of sniffed format ``fmt`` into a :class:`Book`; never raises for bad files."""
+    """Read a file of sniffed format ``fmt`` into a :class:`Book`; never raises for bad files.
+
+    Workbooks are bounded first; the ones that cannot be are read in the sandbox process.
+    """
     path = Path(path)
+    if fmt not in CALAMINE_FORMATS:
+        return read_in_process(path, fmt)
+    try:
+        plan = _precheck.plan(path, fmt)
+    except Refused as exc:
+        return failed(path.name, exc.code, exc.why)
+    except Exception:  # a container the checks cannot open is damaged
+        return _unreadable(path.name)
+    if plan.isolate:
+        return read_isolated(path, fmt)
+    return read_in_process(path, fmt, plan.scans)
+
+
+def read_in_process(path: Path, fmt: str, scans: dict[str, Scan] | None = None) -> Book:
+    """Read here and now (the sandbox worker's entry too); reader failures become issues."""
     try:
         if fmt == "encrypted":
             raise python_calamine.PasswordError(fmt)
         if fmt == "csv":
             return _read_csv(path)
+        if fmt == "html":
+            return _read_html(path)
         if fmt in CALAMINE_FORMATS:
-            return _read_calamine(path, fmt)
+            return _read_calamine(path, fmt, scans)
         return _unreadable(path.name, f"不是可识别的表格文件，格式为 {fmt}")
     except python_calamine.PasswordError:
         msg = f"文件已设置打开密码：{path.name}，无法读取，请取消密码后重新报送"
         return Book(sheets=(), issues=(Issue("error", "E-FILE-ENCRYPTED", msg, file=path.name),))
-    except Exception:  # any reader failure means a bad file, which is data, not a crash
+    except Refused as exc:
+        return failed(path.name, exc.code, exc.why)
+    except MemoryError:
+        return failed(path.name, "E-FILE-TOO-LARGE", "读取时内存不足")
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:  # a reader failure, even a Rust panic, means a bad file
         return _unreadable(path.name)
 
 
 # --- xlsx / xls / ods via python-calamine -------------------------------------------------
 
 
-def _read_calamine(path: Path, fmt: str) -> Book:
-    scans = _scan_xlsx(path) if fmt == "xlsx" else {}
+def _read_calamine(path: Path, fmt: str, scans: dict[str, Scan] | None) -> Book:
+    if scans is None:
+        scans = _precheck.scan_xlsx(path) if fmt == "xlsx" else {}
     with path.open("rb") as fh:  # by content: calamine's from_path trusts the extension
         wb = python_calamine.CalamineWorkbook.from_filelike(fh)
     sheets: list[Sheet] = []
     issues: list[Issue] = []
+    budget = MAX_BOOK_CELLS
     for meta in wb.sheets_metadata:
         if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
             continue  # chart and dialog sheets hold no cells
@@ -133,12 +180,19 @@ def _read_calamine(path: Path, fmt: str) -> Book:
             continue
         if fmt == "xlsx" and scan is None:
             raise ValueError(f"sheet part not found for {meta.name!r}")
+        if scan is not None and scan.rows * scan.cols > budget:
+            issues.append(_over_budget(path.name, meta.name))
+            continue
         sh = wb.get_sheet_by_name(meta.name)
         end = sh.end
         if end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS):
             issues.append(_too_large(path.name, meta.name, end[0] + 1, end[1] + 1))
             continue
+        if end is not None and (end[0] + 1) * (end[1] + 1) > budget:
+            issues.append(_over_budget(path.name, meta.name))
+            continue
         grid = _grid(sh.to_python(skip_empty_area=False), sh.start, end)
+        budget -= len(grid) * (len(grid[0]) if grid else 0)
         for (r, c), err in (scan.errors if scan else {}).items():
             if r < len(grid) and c < len(grid[r]):
                 grid[r][c] = err
@@ -177,72 +231,42 @@ def _fill_merged(grid: list[list[object]], merged: Iterable[Merged]) -> None:
                 grid[r][c] = value
 
 
-@dataclass(frozen=True)
-class _Scan:
-    rows: int  # grid size from A1 up to the last cell that holds something
-    cols: int
-    errors: dict[tuple[int, int], str]
-    too_large: bool = False
+def _scan_sheet_xml(xml: bytes) -> Scan | None:
+    """Extent and error cells of one xlsx sheet part (see ``_precheck.scan_sheet_xml``)."""
+    return _precheck.scan_sheet_xml(xml)
 
 
-_CELL = re.compile(rb'<(?:[\w.-]+:)?c\s[^>]*?\br="([A-Za-z]{1,3})(\d{1,7})"[^>]*?(/?)>')
-_ERROR_CELL = re.compile(
-    rb'<(?:[\w.-]+:)?c\s(?=[^>]*\bt="e")[^>]*?\br="([A-Za-z]{1,3})(\d{1,7})"[^>]*>'
-    rb"(?:(?!</(?:[\w.-]+:)?c>).)*?<(?:[\w.-]+:)?v>([^<]*)</",
-    re.DOTALL,
+# --- html (a web page saved as .xls) --------------------------------------------------------
+
+_HTML_READ = (
+    "这是网页文件（网页另存为了 .xls），已按网页中的表格读取，请核对数值；"
+    "以后请在 Excel 中“另存为 Excel 工作簿(.xlsx)”后报送"
+)
+_HTML_NO_TABLE = (
+    "这是网页文件（另存为了 .xls），其中没有表格，不是 Excel 表格，"
+    "请在 Excel 中“另存为 Excel 工作簿(.xlsx)”后报送"
 )
 
 
-def _scan_xlsx(path: Path) -> dict[str, _Scan]:
-    """Per sheet name: extent of the filled cells and error texts, read from the sheet XML."""
-    out: dict[str, _Scan] = {}
-    with zipfile.ZipFile(path) as zf:
-        for name, part in _sheet_parts(zf).items():
-            try:
-                info = zf.getinfo(part)
-            except KeyError:
-                continue
-            if info.file_size > MAX_SHEET_XML:
-                out[name] = _Scan(0, 0, {}, too_large=True)
-                continue
-            out[name] = _scan_sheet_xml(zf.read(info))
-    return out
-
-
-def _scan_sheet_xml(xml: bytes) -> _Scan:
-    rows = 0
-    letters: set[bytes] = set()
-    for m in _CELL.finditer(xml):
-        if m.group(3):  # <c r="Z100" s="1"/>: formatting only, calamine ignores it
-            continue
-        rows = max(rows, int(m.group(2)))
-        letters.add(m.group(1).upper())
-    cols = max((_col_index(x.decode()) + 1 for x in letters), default=0)
-    errors: dict[tuple[int, int], str] = {}
-    if b't="e"' in xml:
-        for m in _ERROR_CELL.finditer(xml):
-            key = (int(m.group(2)) - 1, _col_index(m.group(1).decode()))
-            errors[key] = m.group(3).decode("utf-8", "replace")
-    return _Scan(rows, cols, errors, too_large=rows > MAX_ROWS or cols > MAX_COLS)
-
-
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → zip member of its XML, from workbook.xml and its relationships."""
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets: dict[str, str] = {}
-    for rel in rels:
-        target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        targets[rel.get("Id", "")] = posixpath.normpath(target)
-    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    parts: dict[str, str] = {}
-    for el in book.iter():
-        if el.tag.rsplit("}", 1)[-1] != "sheet":
-            continue
-        rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
-        if rid in targets:
-            parts[el.get("name", "")] = targets[rid]
-    return parts
+def _read_html(path: Path) -> Book:
+    name = path.name
+    if path.stat().st_size > MAX_HTML_BYTES:
+        return failed(name, "E-FILE-TOO-LARGE", f"网页文件超过 {MAX_HTML_BYTES // 1024 // 1024} MB")
+    try:
+        found = first_table(decode_html(path.read_bytes()), MAX_ROWS, MAX_COLS)
+    except TableTooLarge as exc:
+        return Book(sheets=(), issues=(_too_large(name, path.stem, exc.rows, exc.cols),))
+    if found is None:
+        issue = Issue("error", "E-FILE-NOT-EXCEL", _HTML_NO_TABLE, file=name)
+        return Book(sheets=(), issues=(issue,))
+    rows, merged = found
+    if not rows:
+        return _unreadable(name, "网页中的表格是空的")
+    width = max(len(r) for r in rows)
+    grid: list[list[object]] = [[*r, *[None] * (width - len(r))] for r in rows]
+    _fill_merged(grid, merged)
+    sheet = Sheet(path.stem, False, tuple(tuple(r) for r in grid), tuple(merged))
+    return Book((sheet,), (Issue("warning", "W-FILE-HTML", _HTML_READ, file=name),))
 
 
 # --- csv ----------------------------------------------------------------------------------
@@ -291,12 +315,25 @@ def _read_csv(path: Path) -> Book:
 # --- openpyxl second pass -----------------------------------------------------------------
 
 
+def _small_xml(path: Path) -> bool:
+    """Whether the XML parts, as declared, fit the in-process budget (openpyxl's zipfile never
+    inflates past a declared size, and openpyxl parses through defusedxml)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
+    return len(infos) <= _precheck.MAX_ZIP_ENTRIES and xml <= _precheck.IN_PROCESS_XML
+
+
 def cell_formats(
     path: str | Path, fmt: str, sheet: str, cells: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], CellInfo]:
-    """Number format and error text of a few xlsx cells (0-based); ``{}`` for other formats."""
+    """Number format and error text of a few xlsx cells (0-based); ``{}`` for other formats,
+    and for a workbook too big to hand openpyxl in this process (it was read in the sandbox)."""
     wanted = set(cells)
-    if fmt != "xlsx" or not wanted:
+    if fmt != "xlsx" or not wanted or not _small_xml(Path(path)):
         return {}
     import openpyxl
 

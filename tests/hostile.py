@@ -1,0 +1,239 @@
+"""Build hostile and broken submissions in code, one function per case.
+
+Each builder writes one file and returns its path. A builder starts from a real workbook
+(XlsxWriter, xlwt) and changes exactly the part the case is about, so the file is otherwise
+what a reader expects. Used by ``tests/test_hostile.py`` and ``benchmarks/bench_hostile.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+from builders import department_sheet, write_xls, write_xlsx
+
+# 司法局's indicator 18.1, as a department would send it
+ROWS = [["办理法律援助案件", 10, 55]]
+HEADER = ["指标名称", "本月完成", "累计完成"]
+SHEET_XML = "xl/worksheets/sheet1.xml"
+STRINGS_XML = "xl/sharedStrings.xml"
+
+
+def good_xlsx(path: Path, rows: list[list[object]] | None = None) -> Path:
+    """A plain, valid department workbook (the baseline the hostile ones are made from)."""
+    return write_xlsx(path, [department_sheet(None, rows or ROWS, header=HEADER)])
+
+
+def rewrite_zip(
+    src: Path, dest: Path, changes: dict[str, Callable[[bytes], bytes]], level: int = 6
+) -> Path:
+    """Copy a zip, passing the named members through their change functions."""
+    with zipfile.ZipFile(src) as zin:
+        members = [(i.filename, zin.read(i)) for i in zin.infolist()]
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zout:
+        for name, data in members:
+            zout.writestr(name, changes.get(name, lambda b: b)(data))
+    return dest
+
+
+def _sheet_changed(path: Path, change: Callable[[bytes], bytes], level: int = 6) -> Path:
+    base = good_xlsx(path.with_suffix(".base.xlsx"))
+    out = rewrite_zip(base, path, {SHEET_XML: change}, level)
+    base.unlink()
+    return out
+
+
+def _with_dtd(dtd: bytes, entity: bytes, where: bytes) -> Callable[[bytes], bytes]:
+    """Put a DTD after the XML declaration and the entity reference in place of ``where``."""
+
+    def change(xml: bytes) -> bytes:
+        decl_end = xml.index(b"?>") + 2
+        xml = xml[:decl_end] + dtd + xml[decl_end:]
+        assert where in xml
+        return xml.replace(where, entity, 1)
+
+    return change
+
+
+LAUGHS = (
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b"]>"
+)
+
+
+def billion_laughs(path: Path, part: str) -> Path:
+    """The classic entity expansion: 10⁹ "lol"s from a few hundred bytes, in ``part``."""
+    base = good_xlsx(path.with_suffix(".base.xlsx"))
+    where = "办理法律援助案件".encode() if part == STRINGS_XML else b"<v>55</v>"
+    entity = b"&lol9;" if part == STRINGS_XML else b"<v>&lol9;</v>"
+    out = rewrite_zip(base, path, {part: _with_dtd(LAUGHS, entity, where)})
+    base.unlink()
+    return out
+
+
+def external_entity(path: Path, secret: Path) -> Path:
+    """An XXE: a cell's shared string is an external entity naming a local file."""
+    base = good_xlsx(path.with_suffix(".base.xlsx"))
+    dtd = b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://%s">]>' % str(secret).encode()
+    change = _with_dtd(dtd, b"&xxe;", "办理法律援助案件".encode())
+    out = rewrite_zip(base, path, {STRINGS_XML: change})
+    base.unlink()
+    return out
+
+
+def zip_bomb(path: Path, megabytes: int = 64) -> Path:
+    """A sheet part padded with whitespace that inflates ~1000× (a compression bomb)."""
+    pad = b" " * (megabytes << 20)
+    return _sheet_changed(path, lambda x: x.replace(b"</sheetData>", pad + b"</sheetData>"), 9)
+
+
+def lying_zip(path: Path, megabytes: int = 16) -> Path:
+    """A member whose zip directory declares a few hundred bytes but that inflates to many MB:
+    the CRC matches the declared prefix, so a reader trusting the directory is fooled."""
+    base = good_xlsx(path.with_suffix(".base.xlsx"))
+    with zipfile.ZipFile(base) as zin:
+        members = [(i.filename, zin.read(i)) for i in zin.infolist()]
+    base.unlink()
+    buf = io.BytesIO()
+    central = []
+    for name, data in members:
+        raw_name = name.encode()
+        if name == SHEET_XML:
+            real = data.replace(b"</sheetData>", b" " * (megabytes << 20) + b"</sheetData>")
+            declared = len(data)
+            crc = zlib.crc32(real[:declared])
+        else:
+            real, declared, crc = data, len(data), zlib.crc32(data)
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        comp = packer.compress(real) + packer.flush()
+        offset = buf.tell()
+        buf.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(comp),
+                              declared, len(raw_name), 0))  # fmt: skip
+        buf.write(raw_name + comp)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc,
+                                   len(comp), declared, len(raw_name), 0, 0, 0, 0, 0, offset)
+                       + raw_name)  # fmt: skip
+    start = buf.tell()
+    for entry in central:
+        buf.write(entry)
+    size = buf.tell() - start
+    n = len(central)
+    buf.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, size, start, 0))
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def far_cell_xlsx(path: Path) -> Path:
+    """A value at XFD1048576, the last cell of a sheet: a dense reader allocates 17 billion."""
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    return _sheet_changed(path, lambda x: x.replace(b"</sheetData>", far + b"</sheetData>"))
+
+
+def far_cell_xls(path: Path, sheets: int = 3) -> Path:
+    """An .xls with several sheets, each holding A1 and IV65536: calamine parses every sheet's
+    dense range (16.7 million cells each) as soon as the file is opened."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for n in range(sheets):
+        ws = wb.add_sheet(f"表{n + 1}")
+        ws.write(0, 0, "指标名称")
+        ws.write(65535, 255, 1)
+    wb.save(str(path))
+    return path
+
+
+def _patch_record(data: bytearray, typ: int, patch: Callable[[bytearray, int], None]) -> None:
+    """Find the first BIFF record of ``typ`` in an xlwt file (its stream is contiguous)."""
+    pos = 512
+    while pos + 4 <= len(data):
+        rtyp, length = struct.unpack_from("<HH", data, pos)
+        if rtyp == typ:
+            patch(data, pos + 4)
+            return
+        pos += 4 + length
+    raise AssertionError(f"record {typ:#06x} not found")
+
+
+def xls_bad_sheet_offset(path: Path) -> Path:
+    """An .xls whose sheet record points far past the stream: calamine panics (Rust)."""
+    write_xls(path, [department_sheet(None, ROWS, header=HEADER)])
+    data = bytearray(path.read_bytes())
+    _patch_record(data, 0x0085, lambda d, at: struct.pack_into("<I", d, at, 0x7FFFFFF0))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def xls_lying_dimensions(path: Path) -> Path:
+    """An .xls whose DIMENSIONS record claims 4 billion rows: calamine reserves that many cells."""
+    write_xls(path, [department_sheet(None, ROWS, header=HEADER)])
+    data = bytearray(path.read_bytes())
+    claim = (0, 0xFFFFFFF0, 0, 256)  # rows 0..4 billion, columns A..IV
+    _patch_record(data, 0x0200, lambda d, at: struct.pack_into("<IIHH", d, at, *claim))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def truncated(path: Path) -> Path:
+    """A workbook cut short in transfer."""
+    good = good_xlsx(path.with_suffix(".base.xlsx"))
+    data = good.read_bytes()
+    good.unlink()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def word_as_xlsx(path: Path) -> Path:
+    """A Word document (docx) renamed ``.xlsx``."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        zf.writestr("word/document.xml", "<w:document>办理法律援助案件 55 件</w:document>")
+    return path
+
+
+def encrypted_xlsx(path: Path, password: str = "123456") -> Path:
+    """A real password-protected xlsx: OLE2 with EncryptionInfo and EncryptedPackage."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = good_xlsx(path.with_suffix(".plain.xlsx"))
+    with plain.open("rb") as fh:
+        out = io.BytesIO()
+        OOXMLFile(fh).encrypt(password, out)
+    plain.unlink()
+    path.write_bytes(out.getvalue())
+    return path
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>县司法局报表</title><style>td {{ mso-number-format: "\\@"; }}</style></head>
+<body><table border="1">
+<tr><td colspan="3">2022年民生实事进度报表</td></tr>
+<tr><th rowspan="2">指标名称</th><th colspan="2">完成情况</th></tr>
+<tr><th>本月完成</th><th>累计完成</th></tr>
+<tr><td>办理法律援助案件</td><td>{monthly}</td><td>{cumulative}</td></tr>
+<tr><td colspan="3">填报人：张&nbsp;三　联系电话：1234</td></tr>
+</table><table><tr><td>第二张表不读</td></tr></table></body></html>
+"""
+
+
+def html_as_xls(path: Path, monthly: str = "10", cumulative: str = "５５") -> Path:
+    """A web system's export: an HTML table (two-row merged header), GB2312-encoded, saved
+    with a .xls name."""
+    text = HTML_PAGE.format(monthly=monthly, cumulative=cumulative)
+    path.write_bytes(text.encode("gb2312"))
+    return path
+
+
+def xml_sheet_without_addresses(path: Path) -> Path:
+    """Cells without ``r=`` addresses on row 900000: only a reader that counts can place them."""
+    row = b'<row r="900000"><c><v>1</v></c></row>'
+    return _sheet_changed(path, lambda x: x.replace(b"</sheetData>", row + b"</sheetData>"))
