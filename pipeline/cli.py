@@ -143,6 +143,15 @@ def targets(
     )
 
 
+def _echo_summary(label: str, report: Any, files: int) -> None:
+    h = report.headline
+    click.echo(
+        f"{label}：读取 {files} 个文件，{h.departments_submitted}/{h.departments_expected} 个单位"
+        f"已报送；{h.indicators} 个指标中已完成 {h.indicators_done} 个、滞后 "
+        f"{h.indicators_behind} 个；数据问题 {h.errors} 个错误、{h.warnings} 个提醒。"
+    )
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @_handle_errors
@@ -176,13 +185,14 @@ def run(
 
     ws = _workspace(workspace, inputs, outputs, db, targets)
     result = run_job(ws, period)
-    h = result.report.headline
-    click.echo(
-        f"{result.report.period_label}：读取 {len(result.data.files)} 个文件，"
-        f"{h.departments_submitted}/{h.departments_expected} 个单位已报送；"
-        f"{h.indicators} 个指标中已完成 {h.indicators_done} 个、滞后 {h.indicators_behind} 个；"
-        f"数据问题 {h.errors} 个错误、{h.warnings} 个提醒。"
-    )
+    if result.comparison is not None:
+        for report, data in result.counties:
+            _echo_summary(f"{report.county} {report.period_label}", report, len(data.files))
+        best = result.comparison.rows[0]
+        click.echo(f"共 {len(result.counties)} 个县区；平均完成进度第一：{best.county}。")
+    else:
+        assert result.report is not None and result.data is not None
+        _echo_summary(result.report.period_label, result.report, len(result.data.files))
     click.echo(f"输出目录：{result.outputs}")
     for name in sorted(result.files):
         click.echo(f"  {name}")
@@ -225,6 +235,67 @@ def check(
 
 
 @cli.command()
+@click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
+@click.option("--send", is_flag=True, help="真正发送（默认只生成 outbox/ 中的 .eml 文件）")
+@click.option("--resend", is_flag=True, help="连同此前已发送过的邮件一并重发")
+@click.option("--smtp-host", help="邮件服务器地址（覆盖配置文件）")
+@click.option("--smtp-port", type=int, help="邮件服务器端口（覆盖配置文件）")
+@workspace_options
+@_handle_errors
+def email(
+    period: str,
+    send: bool,
+    resend: bool,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    workspace: Path,
+    inputs: Path | None,
+    outputs: Path | None,
+    db: Path | None,
+    targets: Path | None,
+) -> None:
+    """生成并发送本期邮件：领导汇总、各单位反馈、未报送单位催报（默认试运行）。"""
+    from pipeline.mailjob import prepare_emails, smtp_password, smtp_settings
+
+    ws = _workspace(workspace, inputs, outputs, db, targets)
+    prepared = prepare_emails(ws, period)
+    for problem in prepared.problems:
+        click.echo(f"注意 {problem.who}：{problem.message}")
+    for msg, path in zip(prepared.messages, prepared.outbox, strict=True):
+        files = "、".join(msg.attachments) or "无附件"
+        click.echo(
+            f"{path.name}  {msg.subject}\n    收件人：{', '.join(msg.to)}\n    附件：{files}"
+        )
+    if not send:
+        click.echo(
+            f"共 {len(prepared.messages)} 封，已写入 {ws.period_outputs(period) / 'outbox'}"
+            "（未发送：试运行。加 --send 发送）"
+        )
+        return
+    from pipeline.sending import deliver
+    from pipeline.store import Store
+
+    cfg = smtp_settings(ws, smtp_host, smtp_port)
+    with Store(ws.db) as store:
+        results = deliver(
+            prepared.messages,
+            cfg=cfg,
+            password=smtp_password(cfg),
+            store=store,
+            period=period,
+            resend=resend,
+        )
+    labels = {"sent": "已发送", "skipped": "已跳过（此前已发送）", "failed": "发送失败"}
+    for r in results:
+        click.echo(f"{labels[r.status]} {r.recipient}（{r.key}）{r.detail}")
+    sent = sum(r.status == "sent" for r in results)
+    failed = sum(r.status == "failed" for r in results)
+    click.echo(f"发送 {sent} 个收件人，失败 {failed} 个。")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
 @click.argument("indicator")
 @workspace_options
 @_handle_errors
@@ -262,6 +333,32 @@ def history(
             else ""
         )
         click.echo(f"  {o.period}  {value}{monthly}  {o.department}")
+
+
+@cli.command()
+@click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="模板保存目录，默认 <输出目录>/<报告期>/templates",
+)
+@workspace_options
+@_handle_errors
+def templates(
+    period: str,
+    out: Path | None,
+    workspace: Path,
+    inputs: Path | None,
+    outputs: Path | None,
+    db: Path | None,
+    targets: Path | None,
+) -> None:
+    """生成本期报送模板：每个责任单位一个预填好的 Excel 文件。"""
+    from pipeline.forms import write_templates
+
+    ws = _workspace(workspace, inputs, outputs, db, targets)
+    for path in write_templates(ws, period, out):
+        click.echo(f"已生成 {path}")
 
 
 def main() -> None:

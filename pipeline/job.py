@@ -5,18 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.assemble import report_from_store
+from pipeline.config import Config
+from pipeline.counties import (
+    COUNTY_COLUMNS,
+    TARGETS_MARK,
+    Comparison,
+    County,
+    compare,
+    county_folders,
+    county_rows,
+)
 from pipeline.errors import InputError
-from pipeline.model import Issue
+from pipeline.model import Issue, TargetTable
 from pipeline.outputs import (
     ISSUE_COLUMNS,
     OBSERVATION_COLUMNS,
     SUBMISSION_COLUMNS,
     csv_text,
+    format_share,
     write_period_outputs,
 )
 from pipeline.report import Report
@@ -29,10 +40,12 @@ from pipeline.workspace import Workspace
 
 @dataclass(frozen=True)
 class JobResult:
-    report: Report
-    data: PeriodData
+    report: Report | None  # None for a multi-county run: see ``counties``
+    data: PeriodData | None
     outputs: Path
     files: tuple[str, ...]  # names of the files written
+    counties: tuple[tuple[Report, PeriodData], ...] = ()
+    comparison: Comparison | None = None
 
 
 def _submission_issues(data: PeriodData) -> list[Issue]:
@@ -57,32 +70,65 @@ def _submission_issues(data: PeriodData) -> list[Issue]:
     return out
 
 
+def process_period(
+    store: Store,
+    folder: Path,
+    period: str,
+    targets: TargetTable,
+    cfg: Config,
+    started: dt.datetime,
+    first_seen: dict[str, dt.datetime],
+) -> tuple[PeriodData, Report]:
+    """Read, check and store one county's period; return what it gave and its report."""
+    data = read_period(folder, period, targets, cfg, first_seen, exclude=TARGETS_MARK)
+    return data, store_period(store, data, period, targets, cfg, started)
+
+
+def store_period(
+    store: Store,
+    data: PeriodData,
+    period: str,
+    targets: TargetTable,
+    cfg: Config,
+    started: dt.datetime,
+) -> Report:
+    """Check what a period's inputs gave against the history, store it, and report it."""
+    history = store.history(before=period, year=period[:4])
+    checked = check_values(period, data.observations, history, targets, cfg)
+    issues = sort_issues([*data.issues, *checked.issues, *_submission_issues(data)])
+    sources = {r.source.name: r.source for r in data.files}
+    stored_files = [
+        StoredFile(
+            s.file,
+            sources[s.file].sha256,
+            sources[s.file].size,
+            s.department,
+            s.status,
+            s.received_at,
+        )
+        for s in data.submissions
+        if s.file
+    ]
+    store.save_period(period, started, __version__, stored_files, checked.observations, issues)
+    return report_from_store(store, period, targets, cfg)
+
+
 def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -> JobResult:
-    """Run one period end to end; the data's problems are in the outputs, not exceptions."""
+    """Run one period end to end; the data's problems are in the outputs, not exceptions.
+    An inputs folder of county sub-folders is a multi-county run."""
     t0 = time.perf_counter()
     check_period(period)
     folder = ws.period_inputs(period)
     if not folder.is_dir():
         raise InputError(f"找不到本期的报送文件夹：{folder}（请把各单位报送的文件放入该文件夹）")
     started = started or dt.datetime.now().replace(microsecond=0)
-    cfg, targets = ws.config, ws.targets
+    counties = county_folders(folder)
+    if counties is not None:
+        return _run_counties(ws, period, counties, started, t0)
     with Store(ws.db) as store:
-        data = read_period(folder, period, targets, cfg, store.first_seen())
-        t_read = time.perf_counter()
-        history = store.history(before=period, year=period[:4])
-        checked = check_values(period, data.observations, history, targets, cfg)
-        issues = sort_issues([*data.issues, *checked.issues, *_submission_issues(data)])
-        stored_files = [
-            StoredFile(
-                s.file, r.source.sha256, r.source.size, s.department, s.status, s.received_at
-            )
-            for s in data.submissions
-            if s.file
-            for r in data.files
-            if r.source.name == s.file
-        ]
-        store.save_period(period, started, __version__, stored_files, checked.observations, issues)
-        report = report_from_store(store, period, targets, cfg)
+        data, report = process_period(
+            store, folder, period, ws.targets, ws.config, started, store.first_seen()
+        )
     t_checked = time.perf_counter()
     out = ws.period_outputs(period)
     written: list[str] = []
@@ -91,41 +137,106 @@ def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -
         from pipeline.render import render_all
 
         written.extend(render_all(report, tmp, ws))
-        manifest = {
-            "minsheng_version": __version__,
-            "period": period,
-            "started_at": started.isoformat(),
-            "targets": targets.source,
-            "inputs": [
-                {
-                    "name": r.source.name,
-                    "sha256": r.source.sha256,
-                    "size": r.source.size,
-                    "format": r.source.format,
-                    "department": r.department or "",
-                }
-                for r in data.files
-            ],
-            "counts": {
-                "files": len(data.files),
-                "observations": len(checked.observations),
-                "issues": len(issues),
-                "rows_seen": sum(r.rows_seen for r in data.files),
-            },
-            "timings_s": {
-                "read": round(t_read - t0, 3),
-                "check": round(t_checked - t_read, 3),
-                "render": round(time.perf_counter() - t_checked, 3),
-            },
-            "outputs": sorted(written),
+        manifest = _manifest(period, started, ws.targets.source, [data], report)
+        manifest["timings_s"] = {
+            "read_check_store": round(t_checked - t0, 3),
+            "render": round(time.perf_counter() - t_checked, 3),
         }
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        manifest["outputs"] = sorted(written)
+        _write_json(tmp / "manifest.json", manifest)
         written.append("manifest.json")
 
     write_period_outputs(out, write)
     return JobResult(report, data, out, tuple(written))
+
+
+def _run_counties(
+    ws: Workspace, period: str, counties: list[County], started: dt.datetime, t0: float
+) -> JobResult:
+    from pipeline.targets import load_targets
+
+    plans = [
+        (
+            county,
+            load_targets(county.targets_file) if county.targets_file else ws.targets,
+            replace(ws.config, county=county.name),
+        )
+        for county in counties
+    ]
+    results: list[tuple[Report, PeriodData]] = []
+    with Store(ws.db) as store:
+        first_seen = store.first_seen()
+        for county, targets, cfg in plans:
+            data = read_period(
+                county.folder, period, targets, cfg, first_seen, exclude=TARGETS_MARK
+            )
+            report = store_period(store.scoped(county.name), data, period, targets, cfg, started)
+            results.append((report, data))
+    comparison = compare(ws.config.county, [r for r, _ in results])
+    t_checked = time.perf_counter()
+    out = ws.period_outputs(period)
+    written: list[str] = []
+
+    def write(tmp: Path) -> None:
+        from pipeline.render.compare import write_comparison
+
+        for report, _ in results:
+            sub = tmp / report.county
+            sub.mkdir()
+            written.extend(f"{report.county}/{name}" for name in write_csvs(report, sub))
+        (tmp / "counties.csv").write_text(
+            csv_text(
+                [*COUNTY_COLUMNS, *(f"task_{i}" for i in comparison.task_ids)],
+                county_rows(comparison),
+            ),
+            encoding="utf-8",
+        )
+        written.append("counties.csv")
+        written.extend(write_comparison(comparison, tmp, ws.template_dirs))
+        manifest = _manifest(period, started, ws.targets.source, [d for _, d in results], None)
+        manifest["counties"] = [r.county for r, _ in results]
+        manifest["timings_s"] = {
+            "read_check_store": round(t_checked - t0, 3),
+            "render": round(time.perf_counter() - t_checked, 3),
+        }
+        manifest["outputs"] = sorted(written)
+        _write_json(tmp / "manifest.json", manifest)
+        written.append("manifest.json")
+
+    write_period_outputs(out, write)
+    return JobResult(None, None, out, tuple(written), tuple(results), comparison)
+
+
+def _manifest(
+    period: str, started: dt.datetime, targets: str, datas: list[PeriodData], report: Report | None
+) -> dict[str, object]:
+    files = [r for d in datas for r in d.files]
+    return {
+        "minsheng_version": __version__,
+        "period": period,
+        "started_at": started.isoformat(),
+        "targets": targets,
+        "inputs": [
+            {
+                "name": r.source.name,
+                "sha256": r.source.sha256,
+                "size": r.source.size,
+                "format": r.source.format,
+                "department": r.department or "",
+            }
+            for r in files
+        ],
+        "counts": {
+            "files": len(files),
+            "observations": sum(len(d.observations) for d in datas),
+            "issues": len(report.issues) if report else sum(len(d.issues) for d in datas),
+            "rows_seen": sum(r.rows_seen for r in files),
+        },
+    }
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def observation_rows(report: Report) -> list[list[str]]:
@@ -144,8 +255,8 @@ def observation_rows(report: Report) -> list[list[str]]:
                 format_number(r.monthly_value),
                 format_number(r.target),
                 r.unit,
-                _share(r.completion),
-                _share(r.expected),
+                format_share(r.completion),
+                format_share(r.expected),
                 r.status,
                 r.source_file,
                 r.source_sheet,
@@ -153,10 +264,6 @@ def observation_rows(report: Report) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def _share(x: float | None) -> str:
-    return "" if x is None else f"{x:.4f}".rstrip("0").rstrip(".") if x != 0 else "0"
 
 
 def write_csvs(report: Report, out: Path) -> list[str]:

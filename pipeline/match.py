@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -23,6 +24,7 @@ _CIRCLED = re.compile(r"^[①-⑳]")  # NFKC would turn ① into a bare 1
 _CODE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(text: str) -> str:
     """Compare names without ordinals (（一）, 一、, ①, 1.), quotes, spaces and punctuation."""
     s = unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip(), count=1)).strip()
@@ -58,8 +60,17 @@ class Match:
         )
 
 
-def _names(ind: Indicator) -> list[str]:
-    return [n for n in (normalise_name(x) for x in (ind.name, *ind.aliases)) if n]
+_NAMES: dict[int, tuple[Indicator, tuple[str, ...]]] = {}
+
+
+def _names(ind: Indicator) -> tuple[str, ...]:
+    """The indicator's normalised name and aliases, computed once per indicator object
+    (hashing a frozen dataclass on every call would cost more than the lookup saves)."""
+    hit = _NAMES.get(id(ind))
+    if hit is None or hit[0] is not ind:
+        names = tuple(n for n in (normalise_name(x) for x in (ind.name, *ind.aliases)) if n)
+        hit = _NAMES[id(ind)] = (ind, names)
+    return hit[1]
 
 
 def match_label(label: str, indicators: Sequence[Indicator]) -> Match:

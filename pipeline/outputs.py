@@ -40,6 +40,15 @@ ISSUE_COLUMNS = [
 SUBMISSION_COLUMNS = ["department", "status", "files", "received_at"]
 
 
+# Sub-folders of outputs/P/ that `templates` and `email` write and `run` does not.
+CARRIED_OVER = ("templates", "outbox")
+
+
+def format_share(x: float | None) -> str:
+    """A share (0.5182) with at most four decimals and no trailing zeros; "" for none."""
+    return "" if x is None else f"{x:.4f}".rstrip("0").rstrip(".") or "0"
+
+
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """UTF-8 CSV text with a header row and ``\\n`` line ends (no BOM: machine-readable)."""
     buf = io.StringIO()
@@ -59,6 +68,9 @@ def write_period_outputs(target: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         write(tmp)
+        for name in CARRIED_OVER:  # made by other commands: a re-run must not lose them
+            if (target / name).is_dir() and not (tmp / name).exists():
+                shutil.copytree(target / name, tmp / name)
         old = target.parent / f".{target.name}.old"
         if old.exists():
             shutil.rmtree(old)

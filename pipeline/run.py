@@ -63,13 +63,15 @@ def read_period(
     targets: TargetTable,
     config: Config,
     first_seen: dict[str, dt.datetime] | None = None,
+    exclude: str = "",
 ) -> PeriodData:
-    """Normalise every file of one period's inputs folder."""
+    """Normalise every file of one period's inputs folder (not the receipts register, nor
+    files whose name holds ``exclude`` — a county's own target table)."""
     year, _ = check_period(period)
     sources, issues = discover(folder, targets.departments, year)
     receipts, receipt_issues = _receipts(folder / RECEIPTS)
     issues = [*issues, *receipt_issues]
-    sources = [s for s in sources if s.name != RECEIPTS]
+    sources = [s for s in sources if s.name != RECEIPTS and not (exclude and exclude in s.name)]
     received = {
         s.name: receipts.get(s.name)
         or (first_seen or {}).get(s.sha256)

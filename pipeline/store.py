@@ -60,6 +60,43 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
     """,
     ),
+    (
+        "0003_county",
+        """
+        ALTER TABLE runs ADD COLUMN county TEXT NOT NULL DEFAULT '';
+        ALTER TABLE files ADD COLUMN county TEXT NOT NULL DEFAULT '';
+        ALTER TABLE issues ADD COLUMN county TEXT NOT NULL DEFAULT '';
+        CREATE TABLE observations_v3 (
+            county TEXT NOT NULL DEFAULT '',
+            run_id INTEGER NOT NULL REFERENCES runs(id), period TEXT NOT NULL,
+            department TEXT NOT NULL, indicator_id TEXT NOT NULL, value REAL,
+            monthly_value REAL, state TEXT NOT NULL, progress_text TEXT NOT NULL,
+            problem_text TEXT NOT NULL, reason_text TEXT NOT NULL, source_file TEXT NOT NULL,
+            source_sheet TEXT NOT NULL, source_cell TEXT NOT NULL,
+            PRIMARY KEY (county, period, indicator_id)
+        );
+        INSERT INTO observations_v3 (run_id, period, department, indicator_id, value,
+            monthly_value, state, progress_text, problem_text, reason_text, source_file,
+            source_sheet, source_cell)
+            SELECT run_id, period, department, indicator_id, value, monthly_value, state,
+            progress_text, problem_text, reason_text, source_file, source_sheet, source_cell
+            FROM observations;
+        DROP TABLE observations;
+        ALTER TABLE observations_v3 RENAME TO observations;
+        CREATE TABLE send_log_v3 (
+            county TEXT NOT NULL DEFAULT '',
+            period TEXT NOT NULL, message_key TEXT NOT NULL, recipient TEXT NOT NULL,
+            subject TEXT NOT NULL, sent_at TEXT NOT NULL,
+            PRIMARY KEY (county, period, message_key, recipient)
+        );
+        INSERT INTO send_log_v3 (period, message_key, recipient, subject, sent_at)
+            SELECT period, message_key, recipient, subject, sent_at FROM send_log;
+        DROP TABLE send_log;
+        ALTER TABLE send_log_v3 RENAME TO send_log;
+        CREATE INDEX files_county_period ON files(county, period);
+        CREATE INDEX issues_county_period ON issues(county, period)
+    """,
+    ),
 ]
 
 OBS_FIELDS = (
@@ -89,10 +126,13 @@ class StoredFile:
 
 
 class Store:
-    """History of every run, period by period."""
+    """History of every run, period by period, of one county (``county`` "" for a county
+    office's own single-county workspace); ``scoped`` gives another county's view of the
+    same file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, county: str = "") -> None:
         self.path = Path(path)
+        self.county = county
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None)
@@ -101,6 +141,12 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.migrate()
+
+    def scoped(self, county: str) -> Store:
+        """The same database, seen as ``county``'s history (shares the connection)."""
+        view = object.__new__(Store)
+        view.path, view.county, view.db = self.path, county, self.db
+        return view
 
     def close(self) -> None:
         self.db.close()
@@ -151,9 +197,9 @@ class Store:
 
     def observations(self, period: str) -> list[Observation]:
         rows = self.db.execute(
-            f"SELECT {', '.join(OBS_FIELDS)} FROM observations WHERE period = ? "
+            f"SELECT {', '.join(OBS_FIELDS)} FROM observations WHERE county = ? AND period = ? "
             "ORDER BY indicator_id",
-            (period,),
+            (self.county, period),
         )
         return [Observation(*r) for r in rows]
 
@@ -162,8 +208,8 @@ class Store:
     ) -> list[Observation]:
         """Stored observations ordered by period (optionally before a period, one indicator,
         one year)."""
-        sql = f"SELECT {', '.join(OBS_FIELDS)} FROM observations WHERE 1=1"
-        args: list[str] = []
+        sql = f"SELECT {', '.join(OBS_FIELDS)} FROM observations WHERE county = ?"
+        args: list[str] = [self.county]
         if before:
             sql += " AND period < ?"
             args.append(before)
@@ -176,13 +222,16 @@ class Store:
         return [Observation(*r) for r in self.db.execute(sql + " ORDER BY period", args)]
 
     def periods(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT period FROM runs ORDER BY period")]
+        rows = self.db.execute(
+            "SELECT DISTINCT period FROM runs WHERE county = ? ORDER BY period", (self.county,)
+        )
+        return [r[0] for r in rows]
 
     def files(self, period: str) -> list[StoredFile]:
         rows = self.db.execute(
             "SELECT name, sha256, size, department, status, received_at "
-            "FROM files WHERE period = ? ORDER BY name",
-            (period,),
+            "FROM files WHERE county = ? AND period = ? ORDER BY name",
+            (self.county, period),
         )
         return [
             StoredFile(
@@ -194,8 +243,8 @@ class Store:
     def issues(self, period: str) -> list[Issue]:
         rows = self.db.execute(
             "SELECT severity, code, message, department, file, sheet, cell, "
-            "indicator_id FROM issues WHERE period = ?",
-            (period,),
+            "indicator_id FROM issues WHERE county = ? AND period = ? ORDER BY rowid",
+            (self.county, period),
         )
         return [Issue(*r) for r in rows]
 
@@ -215,11 +264,13 @@ class Store:
         db.execute("BEGIN IMMEDIATE")
         try:
             run_id = db.execute(
-                "INSERT INTO runs (period, started_at, version) VALUES (?, ?, ?)",
-                (period, started_at.isoformat(timespec="seconds"), version),
+                "INSERT INTO runs (county, period, started_at, version) VALUES (?, ?, ?, ?)",
+                (self.county, period, started_at.isoformat(timespec="seconds"), version),
             ).lastrowid
             for table in ("files", "observations", "issues"):
-                db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
+                db.execute(
+                    f"DELETE FROM {table} WHERE county = ? AND period = ?", (self.county, period)
+                )
             for f in files:
                 received = f.received_at.isoformat(timespec="seconds") if f.received_at else None
                 db.execute(
@@ -227,16 +278,28 @@ class Store:
                     (f.sha256, f.name, f.size, received or started_at.isoformat()),
                 )
                 db.execute(
-                    "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (run_id, period, f.name, f.sha256, f.size, f.department, f.status, received),
+                    "INSERT INTO files (run_id, period, name, sha256, size, department, status, "
+                    "received_at, county) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        run_id,
+                        period,
+                        f.name,
+                        f.sha256,
+                        f.size,
+                        f.department,
+                        f.status,
+                        received,
+                        self.county,
+                    ),
                 )
             db.executemany(
-                f"INSERT INTO observations (run_id, {', '.join(OBS_FIELDS)}) "
-                f"VALUES (?, {', '.join('?' * len(OBS_FIELDS))})",
-                [(run_id, *(getattr(o, k) for k in OBS_FIELDS)) for o in observations],
+                f"INSERT INTO observations (county, run_id, {', '.join(OBS_FIELDS)}) "
+                f"VALUES (?, ?, {', '.join('?' * len(OBS_FIELDS))})",
+                [(self.county, run_id, *(getattr(o, k) for k in OBS_FIELDS)) for o in observations],
             )
             db.executemany(
-                "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO issues (run_id, period, severity, code, department, file, sheet, "
+                "cell, indicator_id, message, county) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run_id,
@@ -249,6 +312,7 @@ class Store:
                         i.cell,
                         i.indicator_id,
                         i.message,
+                        self.county,
                     )
                     for i in issues
                 ],
@@ -265,7 +329,8 @@ class Store:
     def sent(self, period: str) -> set[tuple[str, str]]:
         """(message key, recipient) pairs already delivered for the period."""
         rows = self.db.execute(
-            "SELECT message_key, recipient FROM send_log WHERE period = ?", (period,)
+            "SELECT message_key, recipient FROM send_log WHERE county = ? AND period = ?",
+            (self.county, period),
         )
         return {(k, r) for k, r in rows}
 
@@ -273,6 +338,7 @@ class Store:
         self, period: str, key: str, recipient: str, subject: str, when: dt.datetime
     ) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO send_log VALUES (?, ?, ?, ?, ?)",
-            (period, key, recipient, subject, when.isoformat(timespec="seconds")),
+            "INSERT OR REPLACE INTO send_log (county, period, message_key, recipient, subject, "
+            "sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (self.county, period, key, recipient, subject, when.isoformat(timespec="seconds")),
         )

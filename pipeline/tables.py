@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # Roles are tried in this order: the first pattern that matches a header text wins, so the
@@ -43,12 +44,20 @@ def clean(value: Any) -> str:
     """Cell text as compared: NFKC (full-width → ASCII), no whitespace at all."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _clean_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value))
     return re.sub(r"\s+", "", text)
 
 
+@lru_cache(maxsize=65536)
+def _clean_text(value: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+
+
+@lru_cache(maxsize=65536)
 def role_of(header: str, month: int | None = None) -> str | None:
     """The role a header text names, or None. A cumulative column dated another month is
     a reference column (e.g. ``截至5月底累计`` in a June file)."""

@@ -23,11 +23,13 @@ Options:
   -h, --help  Show this message and exit.
 
 Commands:
-  check    立即检查报送文件，列出其中的问题（有错误时退出码为 1）。
-  history  显示某个指标（编号，如 2.2）逐月的累计完成情况。
-  init     新建一个工作区：inputs/、outputs/、minsheng.toml 和可修改的模板。
-  run      汇总一期报送：读取 inputs/<报告期>/ 下的全部文件，校验、入库并生成报表。
-  targets  打印目标任务分解表（20项任务的各项指标）。
+  check      立即检查报送文件，列出其中的问题（有错误时退出码为 1）。
+  email      生成并发送本期邮件：领导汇总、各单位反馈、未报送单位催报（默认试运行）。
+  history    显示某个指标（编号，如 2.2）逐月的累计完成情况。
+  init       新建一个工作区：inputs/、outputs/、minsheng.toml 和可修改的模板。
+  run        汇总一期报送：读取 inputs/<报告期>/ 下的全部文件，校验、入库并生成报表。
+  targets    打印目标任务分解表（20项任务的各项指标）。
+  templates  生成本期报送模板：每个责任单位一个预填好的 Excel 文件。
 """
 
 TARGETS_HELP = """\

@@ -290,7 +290,7 @@ def test_rerun_gives_identical_csv_files_and_replaces_the_period(tmp_path):
 
     with Store(tmp_path / "minsheng.db") as store:
         assert [o.value for o in store.history(indicator_id="18.1")] == [45.0, 55.0]
-        assert store.migrations() == ["0001_initial", "0002_send_log"]
+        assert store.migrations() == ["0001_initial", "0002_send_log", "0003_county"]
 
 
 def test_unreadable_file_is_reported_and_the_run_completes(tmp_path):
@@ -358,5 +358,19 @@ def test_store_upgrades_an_older_database(tmp_path):
     db.execute("INSERT INTO migrations VALUES ('0001_initial', '2022-06-01T00:00:00')")
     db.close()
     with Store(tmp_path / "old.db") as store:
-        assert store.migrations() == ["0001_initial", "0002_send_log"]
+        assert store.migrations() == ["0001_initial", "0002_send_log", "0003_county"]
         assert store.sent("2022-06") == set()
+
+
+def test_rerun_keeps_templates_and_outbox(tmp_path):
+    """`templates` and `email` write into outputs/P/; a later `run` keeps what they wrote."""
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    run(tmp_path, "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    for sub in ("templates", "outbox"):
+        (out / sub).mkdir()
+        (out / sub / "kept.txt").write_text(sub, encoding="utf-8")
+    run(tmp_path, "2022-06")
+    assert [
+        (out / s / "kept.txt").read_text(encoding="utf-8") for s in ("templates", "outbox")
+    ] == ["templates", "outbox"]

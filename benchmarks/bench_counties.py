@@ -1,0 +1,96 @@
+"""Scale benchmark: `minsheng run` on 1 county (16 files) and on C counties (16 × C files),
+beside the naive baseline of reading the same .xlsx files with pandas + openpyxl alone.
+
+    python benchmarks/bench_counties.py [--counties 125] [--work DIR]
+
+Prints per-file milliseconds, totals, peak memory (max RSS of the run's process) and the
+ratio to the naive read. The run is timed from CLI start to outputs written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _run(workspace: Path, period: str) -> tuple[float, float]:
+    """Seconds and peak RSS (MiB) of one `minsheng run` as its own process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "-p", period, "-w", str(workspace)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def _naive(files: list[Path]) -> float:
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    for f in files:
+        pd.read_excel(f, sheet_name=None, engine="openpyxl", header=None)
+    return time.perf_counter() - t0
+
+
+def _workspace(root: Path, counties: int, period: str) -> Path:
+    from make_counties import generate
+
+    ws = root / f"c{counties}"
+    if not (ws / "inputs" / period).is_dir():
+        generate(ws, counties, period)
+        (ws / "minsheng.toml").write_text('county = "黄山市"\n', encoding="utf-8")
+    return ws
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--counties", type=int, default=125)
+    parser.add_argument("--period", default="2022-06")
+    parser.add_argument("--work", type=Path, help="keep generated inputs here between runs")
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=200,
+        help="how many .xlsx files the naive read times (extrapolated)",
+    )
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    root = args.work or Path(tempfile.mkdtemp(prefix="minsheng-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        for counties in (1, args.counties):
+            ws = _workspace(root, counties, args.period)
+            files = sorted((ws / "inputs" / args.period).rglob("*.xls*"))
+            for stale in (ws / "minsheng.db", ws / "minsheng.db-wal", ws / "minsheng.db-shm"):
+                stale.unlink(missing_ok=True)
+            _run(ws, args.period)  # warm the file cache and the store
+            seconds, peak = _run(ws, args.period)
+            xlsx = [f for f in files if f.suffix == ".xlsx"][: args.naive_sample]
+            naive = _naive(xlsx) / len(xlsx) * len(files)
+            print(
+                f"{counties:>4} counties, {len(files):>5} files: minsheng run {seconds:7.2f} s "
+                f"({seconds / len(files) * 1000:5.2f} ms/file, peak {peak:6.0f} MiB) | naive "
+                f"pandas+openpyxl read only {naive:7.2f} s ({naive / len(files) * 1000:5.2f} "
+                f"ms/file) | ratio {naive / seconds:5.1f}×"
+            )
+    finally:
+        if not args.work:
+            shutil.rmtree(root, ignore_errors=True)
+    print(f"cores: {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""``minsheng email``: build the period's messages from the stored run, write the outbox,
+and (with ``--send``) deliver them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+
+from pipeline.config import Smtp
+from pipeline.errors import InputError
+from pipeline.mail import Outgoing, Problem, build_messages, write_outbox
+from pipeline.report import Report
+from pipeline.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Prepared:
+    report: Report
+    messages: tuple[Outgoing, ...]
+    problems: tuple[Problem, ...]
+    outbox: tuple[Path, ...]
+
+
+def prepare_emails(
+    ws: Workspace,
+    period: str,
+    *,
+    date: dt.datetime | None = None,
+    template_for: Callable[[str], Path | None] | None = None,
+) -> Prepared:
+    """Every message of the period written to ``outputs/P/outbox/`` (the dry run)."""
+    from pipeline.assemble import report_from_store
+    from pipeline.render.jinja import make_env, render_template
+    from pipeline.store import Store
+
+    if not ws.db.exists():
+        raise InputError(f"{period} 尚未汇总，请先运行 minsheng run --period {period}")
+    with Store(ws.db) as store:
+        report = report_from_store(store, period, ws.targets, ws.config)
+    out = ws.period_outputs(period)
+    workbook = out / report.workbook_name
+    if not workbook.is_file():
+        raise InputError(f"找不到汇总表 {workbook}，请先运行 minsheng run --period {period}")
+    env = make_env(ws.template_dirs)
+    messages, problems = build_messages(
+        report,
+        render=partial(render_template, env),
+        leaders=ws.config.leaders,
+        department_emails=ws.config.department_emails,
+        workbook=workbook,
+        template_for=template_for or _department_template(ws, period, out / "templates"),
+        sender=ws.config.smtp.sender,
+        office=ws.config.office_contact,
+        date=date or dt.datetime.now().astimezone().replace(microsecond=0),
+    )
+    paths = write_outbox(messages, out / "outbox")
+    return Prepared(report, tuple(messages), tuple(problems), tuple(paths))
+
+
+def _department_template(ws: Workspace, period: str, folder: Path) -> Callable[[str], Path | None]:
+    """The department's submission template for the reminder, written when first needed."""
+    from pipeline.forms import plan_forms, render_form, write_atomic
+    from pipeline.store import Store
+
+    with Store(ws.db) as store:
+        history = store.history(before=period, year=period[:4])
+    forms = {f.department: f for f in plan_forms(ws.targets, period, ws.config, history)}
+
+    def template_for(department: str) -> Path | None:
+        form = forms.get(department)
+        if form is None:
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / form.file_name
+        write_atomic(path, render_form(form))
+        return path
+
+    return template_for
+
+
+def smtp_settings(ws: Workspace, host: str | None, port: int | None) -> Smtp:
+    cfg = ws.config.smtp
+    return replace(cfg, host=host or cfg.host, port=port or cfg.port)
+
+
+def smtp_password(cfg: Smtp) -> str | None:
+    """The password comes from an environment variable, never from a file."""
+    return os.environ.get(cfg.password_env) if cfg.user else None

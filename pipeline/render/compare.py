@@ -1,0 +1,124 @@
+"""The county comparison of a multi-county run: a workbook and an HTML page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from xlsxwriter.workbook import Workbook
+
+from pipeline.counties import Comparison
+from pipeline.render._xlsx_layout import Col, Styles, page_setup, write_table, write_title
+from pipeline.render.workbook import _options
+
+
+def write_comparison(c: Comparison, out: Path, template_dirs: Sequence[Path]) -> list[str]:
+    """Write the comparison workbook and HTML page into ``out``; return their names."""
+    _workbook(c, out / c.workbook_name)
+    _html(c, out / c.html_name, template_dirs)
+    return [c.workbook_name, c.html_name]
+
+
+def _workbook(c: Comparison, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    wb = Workbook(str(tmp), _options())
+    year, month = int(c.period[:4]), int(c.period[5:7])
+    wb.set_properties(
+        {"title": c.title, "author": "minsheng", "created": dt.datetime(year, month, 1)}
+    )
+    st = Styles(wb)
+
+    ranking = wb.add_worksheet("县区排名")
+    cols = [
+        Col("名次", "center", 5, 6),
+        Col("县区", "text", 8, 16),
+        Col("平均完成进度", "pct", 10),
+        Col("已完成任务", "num", 8),
+        Col("滞后任务", "num", 8),
+        Col("未报送任务", "num", 8),
+        Col("报送率", "pct", 8),
+        Col("已报送单位", "num", 8),
+        Col("应报送单位", "num", 8),
+        Col("按时报送", "num", 8),
+        Col("数据错误", "num", 8),
+    ]
+    write_title(ranking, st, 0, len(cols), c.title)
+    rows = [
+        [
+            r.rank,
+            r.county,
+            r.completion,
+            r.tasks_done,
+            r.tasks_behind,
+            r.tasks_not_reported,
+            r.reporting_rate,
+            r.departments_submitted,
+            r.departments_expected,
+            r.departments_on_time,
+            r.errors,
+        ]
+        for r in c.rows
+    ]
+    last = write_table(ranking, st, 2, cols, rows, freeze_cols=2)
+    if c.rows:
+        ranking.conditional_format(
+            3, 2, last, 2, {"type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True}
+        )
+    page_setup(ranking)
+
+    matrix = wb.add_worksheet("任务完成度")
+    mcols = [
+        Col("县区", "text", 8, 16),
+        *(Col(f"{i}. {n}", "pct", 7, 12) for i, n in zip(c.task_ids, c.task_names, strict=True)),
+    ]
+    write_title(matrix, st, 0, len(mcols), f"{c.title}——各项任务完成进度")
+    last = write_table(
+        matrix, st, 2, mcols, [[r.county, *r.task_completion] for r in c.rows], freeze_cols=1
+    )
+    matrix.set_row(
+        2,
+        60,
+        st.get(
+            bold=True,
+            align="center",
+            valign="vcenter",
+            text_wrap=True,
+            border=1,
+            bg_color="#DDEBF7",
+        ),
+    )
+    if c.rows:
+        matrix.conditional_format(
+            3,
+            1,
+            last,
+            len(mcols) - 1,
+            {
+                "type": "3_color_scale",
+                "min_type": "num",
+                "min_value": 0,
+                "min_color": "#F8696B",
+                "mid_type": "num",
+                "mid_value": 0.5,
+                "mid_color": "#FFEB84",
+                "max_type": "num",
+                "max_value": 1,
+                "max_color": "#63BE7B",
+            },
+        )
+    page_setup(matrix)
+    for ws in (ranking, matrix):
+        ws.set_default_row(18)
+    wb.close()
+    os.replace(tmp, path)
+
+
+def _html(c: Comparison, path: Path, template_dirs: Sequence[Path]) -> None:
+    from pipeline.render.jinja import make_env, render_template
+
+    text = render_template(make_env(template_dirs), "compare.html", report=c)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,136 @@
+"""A city office's run over several counties: each normalised on its own, then compared."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+from builders import department_sheet, write_xlsx
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.job import run_job
+from pipeline.store import Store
+from pipeline.targets import default_targets_path
+from pipeline.workspace import open_workspace
+
+HEADER = ["指标名称", "本月完成", "累计完成"]
+
+
+def submit(root: Path, county: str, name: str, rows: list[list[object]]) -> None:
+    folder = root / "inputs/2022-06" / county
+    folder.mkdir(parents=True, exist_ok=True)
+    write_xlsx(folder / name, [department_sheet(None, rows, header=HEADER)])
+
+
+def build(root: Path) -> None:
+    (root / "minsheng.toml").write_text('county = "黄山市"\n', encoding="utf-8")
+    submit(root, "黟县", "司法局.xlsx", [["办理法律援助案件", 10, 55]])  # 50 %
+    submit(root, "黟县", "残联.xlsx", [["困难精神残疾人药费补助", 20, 147]])  # 100 %
+    submit(root, "歙县", "司法局.xlsx", [["办理法律援助案件", 10, 110]])  # 100 %
+    submit(root, "歙县", "残联.xlsx", [["困难精神残疾人药费补助", 20, 147]])
+    submit(root, "歙县", "交通局.xlsx", [["农村公路提质改造工程", 0.1, 0.5]])
+    # 休宁县 has its own target table: 220 legal-aid cases
+    wb = openpyxl.load_workbook(default_targets_path())
+    ws = wb["目标任务分解表"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "18.1")
+    row[4].value = 220
+    (root / "inputs/2022-06/休宁县").mkdir(parents=True)
+    wb.save(root / "inputs/2022-06/休宁县/休宁县目标任务分解表.xlsx")
+    submit(root, "休宁县", "司法局.xlsx", [["办理法律援助案件", 10, 110]])  # 50 % of 220
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_each_county_is_normalised_on_its_own(tmp_path):
+    """Per-county observations carry exact values and each county's own target."""
+    build(tmp_path)
+    result = run_job(open_workspace(tmp_path), "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    by_county = {
+        c: {r["indicator_id"]: r for r in rows(out / c / "observations.csv")}
+        for c in ("黟县", "歙县", "休宁县")
+    }
+    assert by_county["黟县"]["18.1"]["value"] == "55"
+    assert by_county["歙县"]["18.1"]["value"] == "110"
+    assert (by_county["休宁县"]["18.1"]["target"], by_county["休宁县"]["18.1"]["progress"]) == (
+        "220",
+        "0.5",
+    )
+    assert "目标任务分解表" not in " ".join(
+        r["files"] for r in rows(out / "休宁县" / "submissions.csv")
+    )
+    assert [r.county for r, _ in result.counties] == ["休宁县", "歙县", "黟县"]
+
+
+def test_ranking_and_counties_csv(tmp_path):
+    """Counties ranked by mean task completion, then reporting rate; counties.csv holds it."""
+    build(tmp_path)
+    result = run_job(open_workspace(tmp_path), "2022-06")
+    assert result.comparison is not None
+    ranking = [(r.rank, r.county, r.completion, r.reporting_rate) for r in result.comparison.rows]
+    # 黟县: task 9 100 %, task 18 50 % → 75 %; 歙县: task 1 (0.5 of 2.123 km) 23.55 %,
+    # tasks 9 and 18 100 % → 74.52 %; 休宁县: 110 of its own 220 → 50 %
+    assert ranking == [
+        (1, "黟县", 0.75, 0.125),
+        (2, "歙县", 0.745172, 0.1875),
+        (3, "休宁县", 0.5, 0.0625),
+    ]
+    table = rows(tmp_path / "outputs/2022-06/counties.csv")
+    assert [
+        (r["rank"], r["county"], r["completion"], r["reporting_rate"], r["task_18"]) for r in table
+    ] == [
+        ("1", "黟县", "0.75", "0.125", "0.5"),
+        ("2", "歙县", "0.7452", "0.1875", "1"),
+        ("3", "休宁县", "0.5", "0.0625", "0.5"),
+    ]
+
+
+def test_equal_figures_share_a_rank(tmp_path):
+    """Two counties with the same completion and reporting rate share a rank."""
+    (tmp_path / "minsheng.toml").write_text('county = "黄山市"\n', encoding="utf-8")
+    for county in ("祁门县", "黟县", "歙县"):
+        cases = 110 if county == "歙县" else 55
+        submit(tmp_path, county, "司法局.xlsx", [["办理法律援助案件", 10, cases]])
+    result = run_job(open_workspace(tmp_path), "2022-06")
+    assert result.comparison is not None
+    assert [(r.rank, r.county) for r in result.comparison.rows] == [
+        (1, "歙县"),
+        (2, "祁门县"),
+        (2, "黟县"),
+    ]
+
+
+@pytest.mark.filterwarnings("ignore:(Unknown|Conditional Formatting) extension:UserWarning")
+def test_comparison_outputs_and_store_isolation(tmp_path):
+    """The comparison workbook and page are written; each county's history is its own."""
+    build(tmp_path)
+    run_job(open_workspace(tmp_path), "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    book = openpyxl.load_workbook(out / "黄山市2022年民生实事县区比较（2022-06）.xlsx")
+    assert book.sheetnames == ["县区排名", "任务完成度"]
+    ranking = book["县区排名"]
+    assert [ranking.cell(r, 2).value for r in range(4, 7)] == ["黟县", "歙县", "休宁县"]
+    html = (out / "黄山市2022年民生实事县区比较（2022-06）.html").read_text(encoding="utf-8")
+    assert "黄山市2022年民生实事县区进展比较（截至6月底）" in html and "休宁县" in html
+    with Store(tmp_path / "minsheng.db") as store:
+        assert [o.value for o in store.scoped("黟县").history(indicator_id="18.1")] == [55.0]
+        assert [o.value for o in store.scoped("休宁县").history(indicator_id="18.1")] == [110.0]
+        assert store.history(indicator_id="18.1") == []  # the city itself has no figures
+
+
+def test_cli_prints_each_county(tmp_path):
+    """`minsheng run` on a multi-county folder prints one line per county and the leader."""
+    build(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "-p", "2022-06", "-w", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.splitlines()[0].startswith("黟县 2022年6月：读取 2 个文件")
+        or "黟县 2022年6月：读取 2 个文件" in result.output
+    )
+    assert "共 3 个县区；平均完成进度第一：" in result.output
