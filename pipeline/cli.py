@@ -7,12 +7,15 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
+
+if TYPE_CHECKING:
+    from pipeline.workspace import Workspace
 
 PERIOD_HELP = "报告期，形如 2022-06"
 
@@ -27,7 +30,8 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 
 def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every period command shares, with the same meaning everywhere."""
+    """The options every period command shares, with the same meaning everywhere; the command
+    receives the opened :class:`~pipeline.workspace.Workspace` as its first argument."""
     opts = [
         click.option(
             "--workspace",
@@ -58,9 +62,19 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="目标任务分解表（xlsx），默认用配置或内置表",
         ),
     ]
+
+    @functools.wraps(f)
+    def opened(**kwargs: Any) -> Any:
+        from pipeline.workspace import open_workspace
+
+        spec = {key: kwargs.pop(key) for key in ("workspace", "inputs", "outputs", "db", "targets")}
+        root = spec.pop("workspace")
+        return f(open_workspace(root, **spec), **kwargs)
+
+    wrapped: Callable[..., Any] = _handle_errors(opened)
     for opt in reversed(opts):
-        f = opt(f)
-    return f
+        wrapped = opt(wrapped)
+    return wrapped
 
 
 def _handle_errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -74,18 +88,6 @@ def _handle_errors(f: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
-
-
-def _workspace(
-    workspace: Path,
-    inputs: Path | None,
-    outputs: Path | None,
-    db: Path | None,
-    targets: Path | None,
-) -> Any:
-    from pipeline.workspace import open_workspace
-
-    return open_workspace(workspace, inputs=inputs, outputs=outputs, db=db, targets=targets)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,19 +107,13 @@ def cli(debug: bool) -> None:
     show_default=True,
     help="输出格式",
 )
-@_handle_errors
 def targets(
-    workspace: Path,
-    inputs: Path | None,
-    outputs: Path | None,
-    db: Path | None,
-    targets: Path | None,
+    ws: Workspace,
     fmt: str,
 ) -> None:
     """打印目标任务分解表（20项任务的各项指标）。"""
     from pipeline.targets import csv_rows
 
-    ws = _workspace(workspace, inputs, outputs, db, targets)
     rows = csv_rows(ws.targets)
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -171,19 +167,13 @@ def init(directory: Path) -> None:
 @cli.command()
 @click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
 @workspace_options
-@_handle_errors
 def run(
+    ws: Workspace,
     period: str,
-    workspace: Path,
-    inputs: Path | None,
-    outputs: Path | None,
-    db: Path | None,
-    targets: Path | None,
 ) -> None:
     """汇总一期报送：读取 inputs/<报告期>/ 下的全部文件，校验、入库并生成报表。"""
     from pipeline.job import run_job
 
-    ws = _workspace(workspace, inputs, outputs, db, targets)
     result = run_job(ws, period)
     if result.comparison is not None:
         for report, data in result.counties:
@@ -204,20 +194,14 @@ def run(
 )
 @click.option("--period", "-p", help=PERIOD_HELP + "（默认按文件名判断）", callback=_period)
 @workspace_options
-@_handle_errors
 def check(
+    ws: Workspace,
     files: tuple[Path, ...],
     period: str | None,
-    workspace: Path,
-    inputs: Path | None,
-    outputs: Path | None,
-    db: Path | None,
-    targets: Path | None,
 ) -> None:
     """立即检查报送文件，列出其中的问题（有错误时退出码为 1）。"""
     from pipeline.checkfile import check_files
 
-    ws = _workspace(workspace, inputs, outputs, db, targets)
     results = check_files(files, ws, period)
     errors = 0
     for res in results:
@@ -241,23 +225,17 @@ def check(
 @click.option("--smtp-host", help="邮件服务器地址（覆盖配置文件）")
 @click.option("--smtp-port", type=int, help="邮件服务器端口（覆盖配置文件）")
 @workspace_options
-@_handle_errors
 def email(
+    ws: Workspace,
     period: str,
     send: bool,
     resend: bool,
     smtp_host: str | None,
     smtp_port: int | None,
-    workspace: Path,
-    inputs: Path | None,
-    outputs: Path | None,
-    db: Path | None,
-    targets: Path | None,
 ) -> None:
     """生成并发送本期邮件：领导汇总、各单位反馈、未报送单位催报（默认试运行）。"""
     from pipeline.mailjob import prepare_emails, smtp_password, smtp_settings
 
-    ws = _workspace(workspace, inputs, outputs, db, targets)
     prepared = prepare_emails(ws, period)
     for problem in prepared.problems:
         click.echo(f"注意 {problem.who}：{problem.message}")
@@ -298,21 +276,15 @@ def email(
 @cli.command()
 @click.argument("indicator")
 @workspace_options
-@_handle_errors
 def history(
+    ws: Workspace,
     indicator: str,
-    workspace: Path,
-    inputs: Path | None,
-    outputs: Path | None,
-    db: Path | None,
-    targets: Path | None,
 ) -> None:
     """显示某个指标（编号，如 2.2）逐月的累计完成情况。"""
     from pipeline.errors import InputError
     from pipeline.store import Store
     from pipeline.targets import format_number
 
-    ws = _workspace(workspace, inputs, outputs, db, targets)
     try:
         ind = ws.targets.indicator(indicator)
     except KeyError:
@@ -343,20 +315,14 @@ def history(
     help="模板保存目录，默认 <输出目录>/<报告期>/templates",
 )
 @workspace_options
-@_handle_errors
 def templates(
+    ws: Workspace,
     period: str,
     out: Path | None,
-    workspace: Path,
-    inputs: Path | None,
-    outputs: Path | None,
-    db: Path | None,
-    targets: Path | None,
 ) -> None:
     """生成本期报送模板：每个责任单位一个预填好的 Excel 文件。"""
     from pipeline.forms import write_templates
 
-    ws = _workspace(workspace, inputs, outputs, db, targets)
     for path in write_templates(ws, period, out):
         click.echo(f"已生成 {path}")
 

@@ -138,13 +138,7 @@ def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -
 
         written.extend(render_all(report, tmp, ws))
         manifest = _manifest(period, started, ws.targets.source, [data], report)
-        manifest["timings_s"] = {
-            "read_check_store": round(t_checked - t0, 3),
-            "render": round(time.perf_counter() - t_checked, 3),
-        }
-        manifest["outputs"] = sorted(written)
-        _write_json(tmp / "manifest.json", manifest)
-        written.append("manifest.json")
+        _finish_manifest(tmp, manifest, written, t0, t_checked)
 
     write_period_outputs(out, write)
     return JobResult(report, data, out, tuple(written))
@@ -195,13 +189,7 @@ def _run_counties(
         written.extend(write_comparison(comparison, tmp, ws.template_dirs))
         manifest = _manifest(period, started, ws.targets.source, [d for _, d in results], None)
         manifest["counties"] = [r.county for r, _ in results]
-        manifest["timings_s"] = {
-            "read_check_store": round(t_checked - t0, 3),
-            "render": round(time.perf_counter() - t_checked, 3),
-        }
-        manifest["outputs"] = sorted(written)
-        _write_json(tmp / "manifest.json", manifest)
-        written.append("manifest.json")
+        _finish_manifest(tmp, manifest, written, t0, t_checked)
 
     write_period_outputs(out, write)
     return JobResult(None, None, out, tuple(written), tuple(results), comparison)
@@ -235,8 +223,18 @@ def _manifest(
     }
 
 
-def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+def _finish_manifest(
+    tmp: Path, manifest: dict[str, object], written: list[str], t0: float, t_checked: float
+) -> None:
+    """Add timings and the outputs list, write manifest.json, and count it as written."""
+    manifest["timings_s"] = {
+        "read_check_store": round(t_checked - t0, 3),
+        "render": round(time.perf_counter() - t_checked, 3),
+    }
+    manifest["outputs"] = sorted(written)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
+    (tmp / "manifest.json").write_text(text, encoding="utf-8")
+    written.append("manifest.json")
 
 
 def observation_rows(report: Report) -> list[list[str]]:

@@ -374,3 +374,16 @@ def test_rerun_keeps_templates_and_outbox(tmp_path):
     assert [
         (out / s / "kept.txt").read_text(encoding="utf-8") for s in ("templates", "outbox")
     ] == ["templates", "outbox"]
+
+
+def test_outputs_folder_is_readable_by_the_office(tmp_path):
+    """The period folder gets the usual permissions, not the private 0700 of a temp folder."""
+    import os
+
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    old = os.umask(0o022)
+    try:
+        run(tmp_path, "2022-06")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "outputs/2022-06").stat().st_mode & 0o777 == 0o755
