@@ -19,6 +19,7 @@ import struct
 import unicodedata
 import zipfile
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline._cfb import CfbError, Compound
@@ -224,6 +225,7 @@ def _has_controls(text: str) -> bool:
 # --- guesses from the file name -----------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
