@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +140,28 @@ def targets(
     )
 
 
+@contextlib.contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for long runs; none when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
 def _echo_summary(label: str, report: Any, files: int) -> None:
     h = report.headline
     click.echo(
@@ -174,7 +197,8 @@ def run(
     """汇总一期报送：读取 inputs/<报告期>/ 下的全部文件，校验、入库并生成报表。"""
     from pipeline.job import run_job
 
-    result = run_job(ws, period)
+    with _progress_bar("读取报送文件") as progress:
+        result = run_job(ws, period, progress=progress)
     if result.comparison is not None:
         for report, data in result.counties:
             _echo_summary(f"{report.county} {report.period_label}", report, len(data.files))

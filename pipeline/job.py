@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -78,9 +79,12 @@ def process_period(
     cfg: Config,
     started: dt.datetime,
     first_seen: dict[str, dt.datetime],
+    on_file: Callable[[], None] | None = None,
 ) -> tuple[PeriodData, Report]:
     """Read, check and store one county's period; return what it gave and its report."""
-    data = read_period(folder, period, targets, cfg, first_seen, exclude=TARGETS_MARK)
+    data = read_period(
+        folder, period, targets, cfg, first_seen, exclude=TARGETS_MARK, on_file=on_file
+    )
     return data, store_period(store, data, period, targets, cfg, started)
 
 
@@ -113,7 +117,33 @@ def store_period(
     return report_from_store(store, period, targets, cfg)
 
 
-def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -> JobResult:
+Progress = Callable[[int, int], None]  # (files done, files in all) — for a progress bar
+
+
+def _counter(folder: Path, progress: Progress | None) -> Callable[[], None] | None:
+    """A callback that reports each file read, against the number of candidate files."""
+    if progress is None:
+        return None
+    from pipeline.discover import is_ignored
+
+    total = sum(1 for p in folder.rglob("*") if p.is_file() and not is_ignored(p.name))
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        progress(done, total)
+
+    return tick
+
+
+def run_job(
+    ws: Workspace,
+    period: str,
+    *,
+    started: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> JobResult:
     """Run one period end to end; the data's problems are in the outputs, not exceptions.
     An inputs folder of county sub-folders is a multi-county run."""
     t0 = time.perf_counter()
@@ -124,10 +154,17 @@ def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -
     started = started or dt.datetime.now().replace(microsecond=0)
     counties = county_folders(folder)
     if counties is not None:
-        return _run_counties(ws, period, counties, started, t0)
+        return _run_counties(ws, period, counties, started, t0, _counter(folder, progress))
     with Store(ws.db) as store:
         data, report = process_period(
-            store, folder, period, ws.targets, ws.config, started, store.first_seen()
+            store,
+            folder,
+            period,
+            ws.targets,
+            ws.config,
+            started,
+            store.first_seen(),
+            _counter(folder, progress),
         )
     t_checked = time.perf_counter()
     out = ws.period_outputs(period)
@@ -145,7 +182,12 @@ def run_job(ws: Workspace, period: str, *, started: dt.datetime | None = None) -
 
 
 def _run_counties(
-    ws: Workspace, period: str, counties: list[County], started: dt.datetime, t0: float
+    ws: Workspace,
+    period: str,
+    counties: list[County],
+    started: dt.datetime,
+    t0: float,
+    on_file: Callable[[], None] | None,
 ) -> JobResult:
     from pipeline.targets import load_targets
 
@@ -162,7 +204,13 @@ def _run_counties(
         first_seen = store.first_seen()
         for county, targets, cfg in plans:
             data = read_period(
-                county.folder, period, targets, cfg, first_seen, exclude=TARGETS_MARK
+                county.folder,
+                period,
+                targets,
+                cfg,
+                first_seen,
+                exclude=TARGETS_MARK,
+                on_file=on_file,
             )
             report = store_period(store.scoped(county.name), data, period, targets, cfg, started)
             results.append((report, data))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -64,6 +64,7 @@ def read_period(
     config: Config,
     first_seen: dict[str, dt.datetime] | None = None,
     exclude: str = "",
+    on_file: Callable[[], None] | None = None,
 ) -> PeriodData:
     """Normalise every file of one period's inputs folder (not the receipts register, nor
     files whose name holds ``exclude`` — a county's own target table)."""
@@ -78,7 +79,11 @@ def read_period(
         or dt.datetime.fromtimestamp(s.mtime).replace(microsecond=0)
         for s in sources
     }
-    results = [normalise_file(s, targets, period) for s in sources]
+    results = []
+    for s in sources:
+        results.append(normalise_file(s, targets, period))
+        if on_file:
+            on_file()
     for res in results:
         if res.source.period_guess and res.source.period_guess != period:
             issues.append(

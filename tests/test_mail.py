@@ -232,3 +232,125 @@ def test_email_before_run_is_refused(tmp_path):
     result = CliRunner().invoke(cli, ["email", "-p", "2022-06", "-w", str(tmp_path)])
     assert result.exit_code == 1
     assert "2022-06 尚未汇总，请先运行 minsheng run --period 2022-06" in result.output
+
+
+def test_login_uses_the_password_from_the_environment(workspace, monkeypatch):
+    """With a user configured, the password comes from the environment variable, and the
+    server sees that login before the messages."""
+    from dataclasses import replace
+
+    from aiosmtpd.smtp import AuthResult
+
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        monkeypatch.setenv("MINSHENG_SMTP_PASSWORD", "s3cret")
+        from pipeline.mailjob import smtp_password
+
+        cfg = replace(smtp_settings(workspace, "127.0.0.1", port), user="msb")
+        prepared = prepare_emails(workspace, "2022-06", date=DATE)
+        with Store(workspace.db) as store:
+            results = deliver(
+                prepared.messages[:1],
+                cfg=cfg,
+                password=smtp_password(cfg),
+                store=store,
+                period="2022-06",
+                delay=0,
+            )
+    finally:
+        controller.stop()
+    assert logins == [("msb", "s3cret")]
+    assert [r.status for r in results] == ["sent", "sent"]
+
+
+def test_module_entry_point():
+    """`python -m pipeline --help` works like the console script."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith("Usage: minsheng [OPTIONS] COMMAND [ARGS]...")
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A self-signed certificate for 127.0.0.1, trusted through SSL_CERT_FILE."""
+    import subprocess
+
+    from conftest import require
+
+    openssl = require("openssl", "a certificate for the TLS mail tests")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_starttls_and_ssl(workspace, tls_files, monkeypatch, security):
+    """STARTTLS and implicit TLS both deliver, with the server's certificate verified."""
+    import ssl
+    from dataclasses import replace
+
+    cert, key = tls_files
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    inbox = Inbox()
+    port = _free_port()
+    options = (
+        {"tls_context": context, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": context}
+    )
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        cfg = replace(smtp_settings(workspace, "127.0.0.1", port), security=security)
+        prepared = prepare_emails(workspace, "2022-06", date=DATE)
+        with Store(workspace.db) as store:
+            results = deliver(
+                prepared.messages[:1],
+                cfg=cfg,
+                password=None,
+                store=store,
+                period="2022-06",
+                delay=0,
+            )
+    finally:
+        controller.stop()
+    assert [r.status for r in results] == ["sent", "sent"]
+    assert len(inbox.messages) == 1

@@ -387,3 +387,15 @@ def test_outputs_folder_is_readable_by_the_office(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "outputs/2022-06").stat().st_mode & 0o777 == 0o755
+
+
+def test_progress_is_reported_per_file(tmp_path):
+    """A progress callback hears of each file read, against the number of candidate files."""
+    from pipeline.job import run_job as job
+
+    for name in ("司法局.xlsx", "残联.xlsx"):
+        submit(tmp_path, "2022-06", name, None, [["办理法律援助案件", 10, 55]])
+    (tmp_path / "inputs/2022-06/Thumbs.db").write_bytes(b"\0")
+    seen: list[tuple[int, int]] = []
+    job(open_workspace(tmp_path), "2022-06", progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 2), (2, 2)]
