@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import warnings
@@ -24,6 +23,7 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 from builders import convert
+from conftest import require
 from factories import make_report
 from openpyxl.utils import get_column_letter
 
@@ -278,27 +278,27 @@ def test_empty_issue_list_says_so(report: Report, tmp_path: Path) -> None:
 @pytest.mark.office
 def test_libreoffice_opens_and_prints(written: Path, soffice: str, tmp_path: Path) -> None:
     """LibreOffice headless opens the workbook and prints every sheet to a non-trivial PDF;
-    where poppler is installed, the Chinese title is real text and page 1 renders."""
+    the Chinese title is real text (poppler) and page 1 renders."""
     pdf = convert(written, "pdf", tmp_path)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(data) > 20_000
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= len(SHEETS)
-    if shutil.which("pdftotext"):
-        text = subprocess.run(
-            ["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, check=True, timeout=60
-        ).stdout.decode("utf-8")
-        assert "民生实事进展情况" in text
-        assert re.search(r"第\s*1\s*页\s*共\s*\d+\s*页", text)
-    if shutil.which("pdftoppm"):
-        subprocess.run(
-            ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
-            check=True,
-            timeout=60,
-        )
-        (png,) = tmp_path.glob("p-*.png")
-        assert png.stat().st_size > 10_000
+    pdftotext = require("pdftotext", "reading the printed workbook's text")
+    text = subprocess.run(
+        [pdftotext, "-l", "1", str(pdf), "-"], capture_output=True, check=True, timeout=60
+    ).stdout.decode("utf-8")
+    assert "民生实事进展情况" in text
+    assert re.search(r"第\s*1\s*页\s*共\s*\d+\s*页", text)
+    pdftoppm = require("pdftoppm", "rendering the printed workbook's first page")
+    subprocess.run(
+        [pdftoppm, "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+        check=True,
+        timeout=60,
+    )
+    (png,) = tmp_path.glob("p-*.png")
+    assert png.stat().st_size > 10_000
 
 
 def test_failure_midway_keeps_previous_file(
