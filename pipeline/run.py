@@ -6,12 +6,12 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.discover import discover
-from pipeline.model import FileResult, Issue, Observation, SourceFile, TargetTable
+from pipeline.model import FileResult, Issue, Observation, TargetTable
 from pipeline.normalise import normalise_file
 
 RECEIPTS = "收文登记.csv"  # optional register of when each file arrived: 文件名, 收到时间
@@ -288,11 +288,3 @@ def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
             i.severity,
         ),
     )
-
-
-def with_department(obs: Observation, department: str) -> Observation:
-    return replace(obs, department=department)
-
-
-def source_names(sources: Sequence[SourceFile]) -> list[str]:
-    return [s.name for s in sources]
