@@ -176,8 +176,16 @@ def soffice() -> str | None:
 
 def convert(path: Path, fmt: str, out_dir: Path) -> Path:
     """Save ``path`` once through LibreOffice as ``fmt`` (xlsx, ods, xls, pdf)."""
+    (out,) = convert_many([path], fmt, out_dir)
+    return out
+
+
+def convert_many(paths: list[Path], fmt: str, out_dir: Path) -> list[Path]:
+    """Save each file once through LibreOffice as ``fmt``, in one LibreOffice start."""
     exe = soffice()
     assert exe, "LibreOffice is needed"
+    if not paths:
+        return []
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
@@ -189,12 +197,13 @@ def convert(path: Path, fmt: str, out_dir: Path) -> Path:
                 fmt,
                 "--outdir",
                 str(out_dir),
-                str(path),
+                *map(str, paths),
             ],
             check=True,
             capture_output=True,
-            timeout=180,
+            timeout=600,
         )
-    out = out_dir / (path.stem + "." + fmt.split(":")[0])
-    assert out.exists(), f"LibreOffice did not write {out}"
-    return out
+    outs = [out_dir / (p.stem + "." + fmt.split(":")[0]) for p in paths]
+    missing = [o for o in outs if not o.exists()]
+    assert not missing, f"LibreOffice did not write {missing}"
+    return outs

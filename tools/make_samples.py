@@ -10,7 +10,6 @@ The figures are invented but plausible against the 2022 target table.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from builders import (  # noqa: E402  (the builder lives with the tests)
     SheetSpec,
+    convert_many,
     department_sheet,
     soffice,
     two_row_header_sheet,
@@ -98,8 +98,7 @@ def road(month: int) -> list[list[object]]:
 
 
 def main() -> None:
-    exe = soffice()
-    if not exe:
+    if not soffice():
         sys.exit("LibreOffice (soffice) is needed to save the samples once through an application")
     out = ROOT / "inputs"
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -561,8 +560,8 @@ def main() -> None:
             saved.mkdir()
             xlsx = [p for p in files if p.suffix == ".xlsx"]
             xls = [p for p in files if p.suffix == ".xls"]
-            _soffice(exe, "xlsx", xlsx, saved)
-            _soffice(exe, "xls", xls, saved)
+            convert_many(xlsx, "xlsx", saved)
+            convert_many(xls, "xls", saved)
             target = out / period
             if target.exists():
                 shutil.rmtree(target)
@@ -576,28 +575,6 @@ def main() -> None:
         (out / "2022-06" / "~$县交通运输局6月民生实事进度.xlsx").write_bytes(b"\x06lock\x00" * 20)
         (out / "2022-06" / "Thumbs.db").write_bytes(b"\x00" * 64)
     print(f"wrote {out}/2022-05 and {out}/2022-06")
-
-
-def _soffice(exe: str, fmt: str, files: list[Path], out: Path) -> None:
-    if not files:
-        return
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                exe,
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                fmt,
-                "--outdir",
-                str(out),
-                *map(str, files),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
 
 
 RECEIPTS_MAY = """文件名,收到时间
