@@ -91,6 +91,21 @@ def parse(raw: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
 
 
+def send_first(workspace, cfg, password=None, **options):
+    """Build the period's messages and deliver the first (the leaders'), as --send would."""
+    prepared = prepare_emails(workspace, "2022-06", date=DATE)
+    with Store(workspace.db) as store:
+        return deliver(
+            prepared.messages[:1],
+            cfg=cfg,
+            password=password,
+            store=store,
+            period="2022-06",
+            delay=0,
+            **options,
+        )
+
+
 def test_dry_run_writes_the_outbox(workspace):
     """Leaders, each addressed department and the missing one's reminder become .eml files;
     malformed addresses and departments without one are reported, not written to."""
@@ -192,19 +207,8 @@ def test_send_delivers_once_and_reports_a_refused_recipient(workspace, smtp_serv
 
 def test_unreachable_server_is_retried_then_reported(workspace):
     """No server: each message is retried a bounded number of times and reported failed."""
-    prepared = prepare_emails(workspace, "2022-06", date=DATE)
     cfg = smtp_settings(workspace, "127.0.0.1", _free_port())
-    with Store(workspace.db) as store:
-        results = deliver(
-            prepared.messages[:1],
-            cfg=cfg,
-            password=None,
-            store=store,
-            period="2022-06",
-            retries=2,
-            delay=0,
-            timeout=2,
-        )
+    results = send_first(workspace, cfg, retries=2, timeout=2)
     assert [(r.status, r.detail) for r in results] == [("failed", "重试2次仍未发出")] * 2
 
 
@@ -258,16 +262,7 @@ def test_login_uses_the_password_from_the_environment(workspace, monkeypatch):
         from pipeline.mailjob import smtp_password
 
         cfg = replace(smtp_settings(workspace, "127.0.0.1", port), user="msb")
-        prepared = prepare_emails(workspace, "2022-06", date=DATE)
-        with Store(workspace.db) as store:
-            results = deliver(
-                prepared.messages[:1],
-                cfg=cfg,
-                password=smtp_password(cfg),
-                store=store,
-                period="2022-06",
-                delay=0,
-            )
+        results = send_first(workspace, cfg, password=smtp_password(cfg))
     finally:
         controller.stop()
     assert logins == [("msb", "s3cret")]
@@ -340,16 +335,7 @@ def test_starttls_and_ssl(workspace, tls_files, monkeypatch, security):
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     try:
         cfg = replace(smtp_settings(workspace, "127.0.0.1", port), security=security)
-        prepared = prepare_emails(workspace, "2022-06", date=DATE)
-        with Store(workspace.db) as store:
-            results = deliver(
-                prepared.messages[:1],
-                cfg=cfg,
-                password=None,
-                store=store,
-                period="2022-06",
-                delay=0,
-            )
+        results = send_first(workspace, cfg)
     finally:
         controller.stop()
     assert [r.status for r in results] == ["sent", "sent"]
