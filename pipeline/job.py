@@ -318,19 +318,7 @@ def write_csvs(report: Report, out: Path) -> list[str]:
         "observations.csv": csv_text(OBSERVATION_COLUMNS, observation_rows(report)),
         "issues.csv": csv_text(
             ISSUE_COLUMNS,
-            [
-                [
-                    i.severity,
-                    i.code,
-                    i.department,
-                    i.file,
-                    i.sheet,
-                    i.cell,
-                    i.indicator_id,
-                    i.message,
-                ]
-                for i in report.issues
-            ],
+            [[getattr(i, column) for column in ISSUE_COLUMNS] for i in report.issues],
         ),
         "submissions.csv": csv_text(
             SUBMISSION_COLUMNS,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from pipeline.errors import OutputError
+from pipeline.store import ISSUE_FIELDS
 
 OBSERVATION_COLUMNS = [
     "period",
@@ -28,16 +29,7 @@ OBSERVATION_COLUMNS = [
     "source_sheet",
     "source_cell",
 ]
-ISSUE_COLUMNS = [
-    "severity",
-    "code",
-    "department",
-    "file",
-    "sheet",
-    "cell",
-    "indicator_id",
-    "message",
-]
+ISSUE_COLUMNS = list(ISSUE_FIELDS)
 SUBMISSION_COLUMNS = ["department", "status", "files", "received_at"]
 
 

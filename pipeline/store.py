@@ -99,6 +99,17 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
 ]
 
+# issues.csv's contract columns, which are also Issue's field names
+ISSUE_FIELDS = (
+    "severity",
+    "code",
+    "department",
+    "file",
+    "sheet",
+    "cell",
+    "indicator_id",
+    "message",
+)
 OBS_FIELDS = (
     "period",
     "department",
@@ -301,19 +312,7 @@ class Store:
                 "INSERT INTO issues (run_id, period, severity, code, department, file, sheet, "
                 "cell, indicator_id, message, county) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (
-                        run_id,
-                        period,
-                        i.severity,
-                        i.code,
-                        i.department,
-                        i.file,
-                        i.sheet,
-                        i.cell,
-                        i.indicator_id,
-                        i.message,
-                        self.county,
-                    )
+                    (run_id, period, *(getattr(i, c) for c in ISSUE_FIELDS), self.county)
                     for i in issues
                 ],
             )

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from builders import (  # noqa: E402  (the builder lives with the tests)
+    STANDARD_HEADER,
     SheetSpec,
     convert_many,
     department_sheet,
@@ -28,17 +29,7 @@ from builders import (  # noqa: E402  (the builder lives with the tests)
     write_xlsx,
 )
 
-TEMPLATE_HEADER = [
-    "序号",
-    "指标名称",
-    "目标任务",
-    "单位",
-    "本月完成",
-    "累计完成",
-    "进展情况",
-    "存在问题",
-    "滞后原因及下步措施",
-]
+TEMPLATE_HEADER = [*STANDARD_HEADER, "滞后原因及下步措施"]
 
 
 def road(month: int) -> list[list[object]]:
