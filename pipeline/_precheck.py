@@ -18,6 +18,7 @@ buffers from the file's own fields, which can abort the whole process.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import struct
@@ -27,8 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
-
-from defusedxml import ElementTree
+from xml.etree import ElementTree
 
 from pipeline._cfb import CfbError, Compound
 
@@ -76,22 +76,31 @@ class Plan:
     scans: dict[str, Scan] = field(default_factory=dict)  # xlsx sheet name → scan
 
 
-def plan(path: Path, fmt: str) -> Plan:
-    """How to read ``path`` of sniffed format ``fmt`` (see module docstring)."""
+def file_bytes(path: Path) -> bytes:
+    """The whole file, refused unread when it is over :data:`MAX_FILE_BYTES`."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise Refused(TOO_LARGE, f"文件大小 {_mb(size)}，超过上限 {_mb(MAX_FILE_BYTES)}")
+    return path.read_bytes()
+
+
+def plan(path: Path, fmt: str, data: bytes | None = None) -> Plan:
+    """How to read ``path`` of sniffed format ``fmt`` (see module docstring); ``data`` is the
+    file's bytes when the caller has already read them with :func:`file_bytes`."""
+    if data is None:
+        data = file_bytes(path)
     if fmt in ("xlsx", "ods", "xlsb"):
-        check_zip_directory(path)
-        with zipfile.ZipFile(path) as zf:
+        fh = io.BytesIO(data)
+        check_zip_directory(fh)
+        with zipfile.ZipFile(fh) as zf:
             _check_zip(zf)
             if fmt != "xlsx":
                 return Plan(True, f"{fmt}: 结构无法预先确定")
-            return _plan_xlsx(path, zf)
+            return _plan_xlsx(fh, zf)
     if fmt == "xls":
-        if size > IN_PROCESS_XLS:
-            return Plan(True, f"xls: 文件较大（{_mb(size)}），不在本进程中检查")
-        return _plan_xls(path.read_bytes())
+        if len(data) > IN_PROCESS_XLS:
+            return Plan(True, f"xls: 文件较大（{_mb(len(data))}），不在本进程中检查")
+        return _plan_xls(data)
     return Plan(False)
 
 
@@ -102,23 +111,22 @@ def _mb(n: int) -> str:
 # --- zip containers -------------------------------------------------------------------------
 
 
-def check_zip_directory(path: Path) -> None:
+def check_zip_directory(fh: BinaryIO) -> None:
     """Refuse a zip whose central directory is too big *before* ``zipfile`` builds an object
     per entry (a 100 MB file can list millions). Read from the end record, as zipfile does."""
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        fh.seek(max(0, size - 65536 - 22))
-        tail = fh.read()
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or at + 22 > len(tail):
-            return  # not a zip after all: zipfile will say so
-        entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
-        locator = tail[at - 20 : at] if at >= 20 else b""
-        if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and locator[:4] == b"PK\x06\x07":
-            fh.seek(struct.unpack_from("<Q", locator, 8)[0])
-            record = fh.read(56)
-            if record[:4] == b"PK\x06\x06" and len(record) == 56:
-                entries, cd_size = struct.unpack_from("<QQ", record, 32)
+    size = fh.seek(0, io.SEEK_END)
+    fh.seek(max(0, size - 65536 - 22))
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return  # not a zip after all: zipfile will say so
+    entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
+    locator = tail[at - 20 : at] if at >= 20 else b""
+    if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and locator[:4] == b"PK\x06\x07":
+        fh.seek(struct.unpack_from("<Q", locator, 8)[0])
+        record = fh.read(56)
+        if record[:4] == b"PK\x06\x06" and len(record) == 56:
+            entries, cd_size = struct.unpack_from("<QQ", record, 32)
     if entries > MAX_ZIP_ENTRIES or cd_size > MAX_CENTRAL_DIRECTORY:
         why = f"压缩包内有 {entries} 个部件（目录 {_mb(cd_size)}），超过上限 {MAX_ZIP_ENTRIES}"
         raise Refused(TOO_LARGE, why)
@@ -197,20 +205,19 @@ def check_xml(name: str, data: bytes) -> bool:
     return True
 
 
-def _plan_xlsx(path: Path, zf: zipfile.ZipFile) -> Plan:
+def _plan_xlsx(fh: BinaryIO, zf: zipfile.ZipFile) -> Plan:
     budget = IN_PROCESS_XML
     parts: dict[str, bytes] = {}
     plain = True
-    with path.open("rb") as fh:
-        for info in zf.infolist():
-            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-                continue
-            data = inflate(fh, info, budget)
-            if data is None:
-                return Plan(True, f"xlsx: 部件 {info.filename} 过大，无法预先检查")
-            budget -= len(data)
-            plain = check_xml(info.filename, data) and plain
-            parts[info.filename] = data
+    for info in zf.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        data = inflate(fh, info, budget)
+        if data is None:
+            return Plan(True, f"xlsx: 部件 {info.filename} 过大，无法预先检查")
+        budget -= len(data)
+        plain = check_xml(info.filename, data) and plain
+        parts[info.filename] = data
     if not plain:
         return Plan(True, "xlsx: XML 不是 UTF-8 编码")
     try:
@@ -271,17 +278,13 @@ def col_index(letters: str) -> int:
 
 def scan_sheet_xml(xml: bytes) -> Scan | None:
     """Extent of the filled cells and error texts; None when a cell has no address."""
-    rows = 0
-    letters: set[bytes] = set()
-    addressed = 0
-    for m in _CELL.finditer(xml):
-        addressed += 1
-        if m.group(3):  # <c r="Z100" s="1"/>: formatting only, calamine ignores it
-            continue
-        rows = max(rows, int(m.group(2)))
-        letters.add(m.group(1).upper())
-    if addressed != sum(1 for _ in _ANY_CELL.finditer(xml)):
+    cells = _CELL.findall(xml)  # (column letters, row digits, "/" when self-closing)
+    if len(cells) != len(_ANY_CELL.findall(xml)):
         return None  # calamine would place such cells by counting: not bounded by this scan
+    filled = [(letters, digits) for letters, digits, empty in cells if not empty]
+    # a self-closing <c r="Z100" s="1"/> is formatting only: calamine ignores it
+    rows = max((int(digits) for _, digits in filled), default=0)
+    letters = {x.upper() for x, _ in filled}
     cols = max((col_index(x.decode()) + 1 for x in letters), default=0)
     errors: dict[tuple[int, int], str] = {}
     if b't="e"' in xml:
@@ -293,6 +296,8 @@ def scan_sheet_xml(xml: bytes) -> Scan | None:
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name → zip member of its XML, from workbook.xml and its relationships."""
+    # plain ElementTree (C parser): every part handed here has passed check_xml, so it has no
+    # DTD, hence no entity a parser could expand or fetch
     rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
     targets: dict[str, str] = {}
     for rel in rels:

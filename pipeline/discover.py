@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import re
 import struct
 import unicodedata
@@ -70,14 +71,15 @@ def discover(
         if is_ignored(path.name) or not path.is_file():
             continue
         stat = path.stat()
+        data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None
         files.append(
             SourceFile(
                 path=str(path),
                 name=path.name,
-                sha256=_sha256(path),
+                sha256=_sha256(path) if data is None else hashlib.sha256(data).hexdigest(),
                 size=stat.st_size,
                 mtime=stat.st_mtime,
-                format=sniff_format(path),
+                format=sniff_format(path, data),
                 department=department_from_name(path.name, known_departments),
                 period_guess=period_from_name(path.name, year),
             )
@@ -96,29 +98,34 @@ def _sha256(path: Path) -> str:
 # --- format sniffing ----------------------------------------------------------------------
 
 
-def sniff_format(path: Path) -> str:
-    """What the file really is, from its bytes (see module docstring)."""
-    with Path(path).open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
+def sniff_format(path: Path, data: bytes | None = None) -> str:
+    """What the file really is, from its bytes (see module docstring); ``data`` is the whole
+    file when the caller has read it already."""
+    if data is not None:
+        head = data[:HEAD_BYTES]
+    else:
+        with Path(path).open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
     if not head:
         return "empty"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _sniff_zip(path, head)
+        return _sniff_zip(path, head, data)
     if head.startswith(_OLE_MAGIC):
-        return _sniff_ole(path, head)
+        return _sniff_ole(path, head, data)
     for magic, fmt in _MAGIC:
         if head.startswith(magic):
             return fmt
     return _sniff_text(head)
 
 
-def _sniff_zip(path: Path, head: bytes) -> str:
+def _sniff_zip(path: Path, head: bytes, data: bytes | None) -> str:
     try:
-        check_zip_directory(path)  # refuses a directory too big to list
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            small = "mimetype" in names and zf.getinfo("mimetype").file_size <= 256
-            mimetype = zf.read("mimetype").strip() if small else b""
+        with Path(path).open("rb") if data is None else io.BytesIO(data) as fh:
+            check_zip_directory(fh)  # refuses a directory too big to list
+            with zipfile.ZipFile(fh) as zf:
+                names = set(zf.namelist())
+                small = "mimetype" in names and zf.getinfo("mimetype").file_size <= 256
+                mimetype = zf.read("mimetype").strip() if small else b""
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, Refused):
         # truncated or damaged: judge by the member names in the local headers we have
         names, mimetype = set(), b""
@@ -157,12 +164,14 @@ def _utf16(name: str) -> bytes:
     return name.encode("utf-16-le")
 
 
-def _sniff_ole(path: Path, head: bytes) -> str:
+def _sniff_ole(path: Path, head: bytes, data: bytes | None) -> str:
     """By the stream names of the compound file; by a byte search when it cannot be followed."""
     try:
-        if Path(path).stat().st_size > MAX_FILE_BYTES:
-            raise CfbError("too large to follow here")
-        streams = set(Compound(Path(path).read_bytes()).names())
+        if data is None:
+            if Path(path).stat().st_size > MAX_FILE_BYTES:
+                raise CfbError("too large to follow here")
+            data = Path(path).read_bytes()
+        streams = set(Compound(data).names())
     except (CfbError, OSError, ValueError, IndexError):
         raw = _ole_names(path, head) + head
         streams = {n for n in _OLE_STREAMS if _utf16(n) in raw}

@@ -125,18 +125,22 @@ def read_book(path: str | Path, fmt: str) -> Book:
     if fmt not in CALAMINE_FORMATS:
         return read_in_process(path, fmt)
     try:
-        plan = _precheck.plan(path, fmt)
+        data = _precheck.file_bytes(path)
+        plan = _precheck.plan(path, fmt, data)
     except Refused as exc:
         return failed(path.name, exc.code, exc.why)
     except Exception:  # a container the checks cannot open is damaged
         return _unreadable(path.name)
     if plan.isolate:
         return read_isolated(path, fmt)
-    return read_in_process(path, fmt, plan.scans)
+    return read_in_process(path, fmt, plan.scans, data)
 
 
-def read_in_process(path: Path, fmt: str, scans: dict[str, Scan] | None = None) -> Book:
-    """Read here and now (the sandbox worker's entry too); reader failures become issues."""
+def read_in_process(
+    path: Path, fmt: str, scans: dict[str, Scan] | None = None, data: bytes | None = None
+) -> Book:
+    """Read here and now (the sandbox worker's entry too); reader failures become issues.
+    ``data`` is the file's content when the caller has read it already."""
     try:
         if fmt == "encrypted":
             raise python_calamine.PasswordError(fmt)
@@ -145,7 +149,7 @@ def read_in_process(path: Path, fmt: str, scans: dict[str, Scan] | None = None) 
         if fmt == "html":
             return _read_html(path)
         if fmt in CALAMINE_FORMATS:
-            return _read_calamine(path, fmt, scans)
+            return _read_calamine(path, fmt, scans, data)
         return _unreadable(path.name, f"不是可识别的表格文件，格式为 {fmt}")
     except python_calamine.PasswordError:
         msg = f"文件已设置打开密码：{path.name}，无法读取，请取消密码后重新报送"
@@ -163,11 +167,15 @@ def read_in_process(path: Path, fmt: str, scans: dict[str, Scan] | None = None) 
 # --- xlsx / xls / ods via python-calamine -------------------------------------------------
 
 
-def _read_calamine(path: Path, fmt: str, scans: dict[str, Scan] | None) -> Book:
+def _read_calamine(path: Path, fmt: str, scans: dict[str, Scan] | None, data: bytes | None) -> Book:
     if scans is None:
         scans = _precheck.scan_xlsx(path) if fmt == "xlsx" else {}
-    with path.open("rb") as fh:  # by content: calamine's from_path trusts the extension
-        wb = python_calamine.CalamineWorkbook.from_filelike(fh)
+    # by content: calamine's from_path trusts the extension
+    if data is not None:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    else:
+        with path.open("rb") as fh:
+            wb = python_calamine.CalamineWorkbook.from_filelike(fh)
     sheets: list[Sheet] = []
     issues: list[Issue] = []
     budget = MAX_BOOK_CELLS
