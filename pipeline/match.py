@@ -73,11 +73,29 @@ def _names(ind: Indicator) -> tuple[str, ...]:
     return hit[1]
 
 
+_MEMO: dict[tuple[str, int], tuple[Sequence[Indicator], Match]] = {}
+_MEMO_SIZE = 65536
+
+
 def match_label(label: str, indicators: Sequence[Indicator]) -> Match:
     """Exact name or alias; else the unique longest name contained in the label; else a fuzzy
     match above the threshold with a margin over the runner-up. Anything else: no match, with
-    the best candidates for the message."""
+    the best candidates for the message.
+
+    Answers are remembered per label and indicator sequence (the same object: a department's
+    tuple from ``TargetTable.indicators_of``): every county's files repeat the same names."""
     key = normalise_name(label)
+    hit = _MEMO.get((key, id(indicators)))
+    if hit is not None and hit[0] is indicators:
+        return hit[1]
+    found = _match(key, indicators)
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[(key, id(indicators))] = (indicators, found)  # holding the sequence keeps its id
+    return found
+
+
+def _match(key: str, indicators: Sequence[Indicator]) -> Match:
     if not key:
         return Match(None, "")
     exact = [i for i in indicators if key in _names(i)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 Kind = Literal["count", "level", "milestone"]
@@ -75,8 +76,15 @@ class TargetTable:
         raise KeyError(task_id)
 
     def indicators_of(self, department: str) -> tuple[Indicator, ...]:
-        """Indicators a department reports on (as lead or co-responsible unit)."""
-        return tuple(i for i in self.indicators if department in i.departments)
+        """Indicators a department reports on (as lead or co-responsible unit); the same
+        tuple on every call, so matching can remember its answers per department."""
+        own = self._by_department.get(department)
+        return own if own is not None else ()
+
+    @cached_property
+    def _by_department(self) -> dict[str, tuple[Indicator, ...]]:
+        names = {d for i in self.indicators for d in i.departments}
+        return {d: tuple(i for i in self.indicators if d in i.departments) for d in names}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Context, Decimal
+from functools import lru_cache
 from numbers import Real
 
 __all__ = ["Parsed", "normalise_text", "parse_value"]
@@ -300,6 +301,18 @@ def parse_value(raw: object, unit: str, *, number_format: str | None = None) -> 
     ``number_format`` is the cell's Excel number format when known; a % format means the
     stored 0.96 is shown as 96%.
     """
+    if type(raw) in (str, float, int):  # remembered: the same texts and figures recur
+        return _parse_plain(type(raw).__name__, raw, unit, number_format)
+    return _parse(raw, unit, number_format)
+
+
+@lru_cache(maxsize=65536)
+def _parse_plain(kind: str, raw: object, unit: str, number_format: str | None) -> Parsed:
+    # ``kind`` keeps 1 (int), 1.0 (float) and True apart, which compare equal
+    return _parse(raw, unit, number_format)
+
+
+def _parse(raw: object, unit: str, number_format: str | None) -> Parsed:
     label = normalise_text(unit) if isinstance(unit, str) else ""
     target = _Target(_indicator_unit(label), label, _is_percent_format(number_format))
     for step in _STEPS:

@@ -387,3 +387,17 @@ def test_file_named_for_another_month(tmp_path):
     assert [(i.code, i.file) for i in data.issues if i.code == "W-PERIOD-MISMATCH"] == [
         ("W-PERIOD-MISMATCH", "司法局5月.xlsx")
     ]
+
+
+def test_matching_remembers_per_indicator_set():
+    """A label's remembered match belongs to the indicator set it was matched in: the same
+    label among another department's indicators is matched afresh."""
+    from pipeline.match import match_label
+
+    table = load_targets()
+    legal = table.indicators_of("县司法局")
+    assert legal is table.indicators_of("县司法局")  # one tuple per department, every call
+    label = "办理法律援助案件"
+    assert match_label(label, legal).indicator is not None
+    assert match_label(label, table.indicators_of("县交通运输局")).indicator is None
+    assert match_label(label, list(legal)).indicator == match_label(label, legal).indicator

@@ -356,3 +356,12 @@ def test_words_before_a_number_are_never_dropped(prefix: str, number: str, unit:
     """“约5”, “累计1500” … are reported, not read as the number after the word."""
     parsed = parse_value(prefix + number, unit)
     assert (parsed.value, parsed.code) == (None, TEXT)
+
+
+def test_remembered_answers_keep_equal_values_of_other_types_apart():
+    """1, 1.0 and True compare equal; the parse cache must not hand one the other's answer."""
+    assert parse_value(True, "个").code  # a tick box is not a count
+    assert parse_value(1, "个") == Parsed(1.0)
+    assert parse_value(True, "个").code  # still refused after 1 was remembered
+    assert parse_value(1.0, "个") == Parsed(1.0)
+    assert parse_value("96%", "%") == parse_value("96%", "%") == Parsed(96.0, source_unit="%")
