@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from pipeline.errors import TargetTableError
 from pipeline.model import Comparator, Department, Indicator, Kind, TargetTable, Task
@@ -68,26 +68,26 @@ def default_targets_path() -> Path:
 
 
 def load_targets(path: str | Path | None = None) -> TargetTable:
-    """Read a target table workbook; raise :class:`TargetTableError` naming sheet/row/column."""
-    import openpyxl
+    """Read a target table workbook; raise :class:`TargetTableError` naming sheet/row/column.
+
+    Read like a submission (``read.read_book``: bounded first, then python-calamine), since a
+    county's own table arrives with its files."""
+    from pipeline.discover import sniff_format
+    from pipeline.read import read_book
 
     path = Path(path) if path else default_targets_path()
     if not path.is_file():
         raise TargetTableError(f"找不到目标任务分解表文件：{path}")
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # any reader failure means the file is unusable
-        raise TargetTableError(f"目标任务分解表无法打开（{path.name}）：{exc}") from exc
-    try:
-        for needed in (INDICATOR_SHEET, DEPARTMENT_SHEET):
-            if needed not in wb.sheetnames:
-                raise TargetTableError(f"目标任务分解表（{path.name}）缺少工作表“{needed}”")
-        dept_rows = list(wb[DEPARTMENT_SHEET].iter_rows(values_only=True))
-        ind_rows = list(wb[INDICATOR_SHEET].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    departments = _departments(dept_rows, path.name)
-    return _table(ind_rows, departments, path.name, str(path))
+    book = read_book(path, sniff_format(path))
+    if not book.sheets:
+        why = book.issues[0].message if book.issues else "文件中没有工作表"
+        raise TargetTableError(f"目标任务分解表无法打开（{path.name}）：{why}")
+    sheets = {s.name: s.rows for s in book.sheets}
+    for needed in (INDICATOR_SHEET, DEPARTMENT_SHEET):
+        if needed not in sheets:
+            raise TargetTableError(f"目标任务分解表（{path.name}）缺少工作表“{needed}”")
+    departments = _departments(list(sheets[DEPARTMENT_SHEET]), path.name)
+    return _table(list(sheets[INDICATOR_SHEET]), departments, path.name, str(path))
 
 
 def _text(v: Any) -> str:
@@ -99,9 +99,9 @@ def _text(v: Any) -> str:
 
 
 def _col_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
+    from pipeline.read import a1
 
-    return cast(str, get_column_letter(index + 1))
+    return a1(0, index)[:-1]
 
 
 def _departments(rows: list[tuple[Any, ...]], fname: str) -> tuple[Department, ...]:
