@@ -153,7 +153,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
         if bar is None:
             bar = click.progressbar(length=total, label=label, file=sys.stderr)
             bar.__enter__()
-        bar.update(1)
+        bar.update(done - bar.pos)
 
     try:
         yield update

@@ -29,6 +29,7 @@ from pipeline.outputs import (
     SUBMISSION_COLUMNS,
     csv_text,
     format_share,
+    staged,
     write_period_outputs,
 )
 from pipeline.report import Report
@@ -79,7 +80,7 @@ def process_period(
     cfg: Config,
     started: dt.datetime,
     first_seen: dict[str, dt.datetime],
-    on_file: Callable[[], None] | None = None,
+    on_file: Callable[[int], None] | None = None,
 ) -> tuple[PeriodData, Report]:
     """Read, check and store one county's period; return what it gave and its report."""
     data = read_period(
@@ -120,18 +121,22 @@ def store_period(
 Progress = Callable[[int, int], None]  # (files done, files in all) — for a progress bar
 
 
-def _counter(folder: Path, progress: Progress | None) -> Callable[[], None] | None:
-    """A callback that reports each file read, against the number of candidate files."""
-    if progress is None:
-        return None
+def _candidates(folder: Path) -> int:
+    """Files under ``folder`` a run may read (all but lock files, thumbnails, dotfiles)."""
     from pipeline.discover import is_ignored
 
-    total = sum(1 for p in folder.rglob("*") if p.is_file() and not is_ignored(p.name))
+    return sum(1 for p in folder.rglob("*") if p.is_file() and not is_ignored(p.name))
+
+
+def _counter(total: int, progress: Progress | None) -> Callable[[int], None] | None:
+    """A callback that reports ``n`` more files read, against ``total`` candidate files."""
+    if progress is None:
+        return None
     done = 0
 
-    def tick() -> None:
+    def tick(n: int = 1) -> None:
         nonlocal done
-        done += 1
+        done += n
         progress(done, total)
 
     return tick
@@ -154,7 +159,7 @@ def run_job(
     started = started or dt.datetime.now().replace(microsecond=0)
     counties = county_folders(folder)
     if counties is not None:
-        return _run_counties(ws, period, counties, started, t0, _counter(folder, progress))
+        return _run_counties(ws, period, counties, started, t0, progress)
     with Store(ws.db) as store:
         data, report = process_period(
             store,
@@ -164,7 +169,7 @@ def run_job(
             ws.config,
             started,
             store.first_seen(),
-            _counter(folder, progress),
+            _counter(_candidates(folder), progress) if progress else None,
         )
     t_checked = time.perf_counter()
     out = ws.period_outputs(period)
@@ -187,60 +192,64 @@ def _run_counties(
     counties: list[County],
     started: dt.datetime,
     t0: float,
-    on_file: Callable[[], None] | None,
+    progress: Progress | None,
 ) -> JobResult:
+    from pipeline.fanout import CountyRead, read_counties, workers_for
     from pipeline.targets import load_targets
 
-    plans = [
-        (
-            county,
+    jobs = [
+        CountyRead(
+            county.folder,
+            period,
             load_targets(county.targets_file) if county.targets_file else ws.targets,
             replace(ws.config, county=county.name),
+            TARGETS_MARK,
         )
         for county in counties
     ]
+    candidates = _candidates(ws.period_inputs(period))
     results: list[tuple[Report, PeriodData]] = []
-    with Store(ws.db) as store:
-        first_seen = store.first_seen()
-        for county, targets, cfg in plans:
-            data = read_period(
-                county.folder,
-                period,
-                targets,
-                cfg,
-                first_seen,
-                exclude=TARGETS_MARK,
-                on_file=on_file,
-            )
-            report = store_period(store.scoped(county.name), data, period, targets, cfg, started)
-            results.append((report, data))
-    comparison = compare(ws.config.county, [r for r, _ in results])
-    t_checked = time.perf_counter()
-    out = ws.period_outputs(period)
     written: list[str] = []
-
-    def write(tmp: Path) -> None:
-        from pipeline.render.compare import write_comparison
-
-        for report, _ in results:
+    # each county's CSVs are written as soon as it is stored, while the workers read on;
+    # the store commits, then the outputs are swapped in: a failure leaves both as they were
+    with (
+        staged(ws.period_outputs(period)) as tmp,
+        Store(ws.db) as store,
+        store.transaction(),
+    ):
+        read = read_counties(
+            jobs, store.first_seen(), workers_for(candidates), _counter(candidates, progress)
+        )
+        for job, data in zip(jobs, read, strict=True):
+            scoped = store.scoped(job.config.county)
+            report = store_period(scoped, data, period, job.targets, job.config, started)
+            results.append((report, data))
             sub = tmp / report.county
             sub.mkdir()
             written.extend(f"{report.county}/{name}" for name in write_csvs(report, sub))
-        (tmp / "counties.csv").write_text(
-            csv_text(
-                [*COUNTY_COLUMNS, *(f"task_{i}" for i in comparison.task_ids)],
-                county_rows(comparison),
-            ),
-            encoding="utf-8",
-        )
-        written.append("counties.csv")
-        written.extend(write_comparison(comparison, tmp, ws.template_dirs))
+        comparison = compare(ws.config.county, [r for r, _ in results])
+        t_checked = time.perf_counter()
+        _write_comparison(tmp, comparison, written, ws)
         manifest = _manifest(period, started, ws.targets.source, [d for _, d in results], None)
         manifest["counties"] = [r.county for r, _ in results]
         _finish_manifest(tmp, manifest, written, t0, t_checked)
+    return JobResult(
+        None, None, ws.period_outputs(period), tuple(written), tuple(results), comparison
+    )
 
-    write_period_outputs(out, write)
-    return JobResult(None, None, out, tuple(written), tuple(results), comparison)
+
+def _write_comparison(tmp: Path, comparison: Comparison, written: list[str], ws: Workspace) -> None:
+    from pipeline.render.compare import write_comparison
+
+    (tmp / "counties.csv").write_text(
+        csv_text(
+            [*COUNTY_COLUMNS, *(f"task_{i}" for i in comparison.task_ids)],
+            county_rows(comparison),
+        ),
+        encoding="utf-8",
+    )
+    written.append("counties.csv")
+    written.extend(write_comparison(comparison, tmp, ws.template_dirs))
 
 
 def _manifest(

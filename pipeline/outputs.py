@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from pipeline.errors import OutputError
@@ -56,12 +57,20 @@ def write_period_outputs(target: Path, write: Callable[[Path], None]) -> None:
 
     A failure (or a kill) before the swap leaves the previous outputs untouched.
     """
+    with staged(target) as tmp:
+        write(tmp)
+
+
+@contextlib.contextmanager
+def staged(target: Path) -> Iterator[Path]:
+    """A fresh temporary folder to fill; swapped in for ``target`` when the block succeeds,
+    removed (the previous outputs untouched) when it fails or the run is killed."""
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); outputs are for the office
     try:
-        write(tmp)
+        yield tmp
         for name in CARRIED_OVER:  # made by other commands: a re-run must not lose them
             if (target / name).is_dir() and not (tmp / name).exists():
                 shutil.copytree(target / name, tmp / name)

@@ -64,7 +64,7 @@ def read_period(
     config: Config,
     first_seen: dict[str, dt.datetime] | None = None,
     exclude: str = "",
-    on_file: Callable[[], None] | None = None,
+    on_file: Callable[[int], None] | None = None,
 ) -> PeriodData:
     """Normalise every file of one period's inputs folder (not the receipts register, nor
     files whose name holds ``exclude`` — a county's own target table)."""
@@ -83,7 +83,7 @@ def read_period(
     for s in sources:
         results.append(normalise_file(s, targets, period))
         if on_file:
-            on_file()
+            on_file(1)
     for res in results:
         if res.source.period_guess and res.source.period_guess != period:
             issues.append(

@@ -6,9 +6,10 @@ period's files, observations and issues in one transaction and leaves other peri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,6 +262,21 @@ class Store:
 
     # --- writing ------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All the writes inside, or none of them; inside another transaction, part of it
+        (a multi-county run stores every county at once)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     def save_period(
         self,
         period: str,
@@ -272,8 +288,7 @@ class Store:
     ) -> int:
         """Replace the period's records with this run's, all or nothing."""
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             run_id = db.execute(
                 "INSERT INTO runs (county, period, started_at, version) VALUES (?, ?, ?, ?)",
                 (self.county, period, started_at.isoformat(timespec="seconds"), version),
@@ -316,10 +331,6 @@ class Store:
                     for i in issues
                 ],
             )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         assert run_id is not None
         return run_id
 

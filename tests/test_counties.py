@@ -134,3 +134,81 @@ def test_cli_prints_each_county(tmp_path):
         or "黟县 2022年6月：读取 2 个文件" in result.output
     )
     assert "共 3 个县区；平均完成进度第一：" in result.output
+
+
+def _jobs(root: Path):
+    from pipeline.counties import TARGETS_MARK, county_folders
+    from pipeline.fanout import CountyRead
+    from pipeline.targets import load_targets
+
+    ws = open_workspace(root)
+    return [
+        CountyRead(
+            c.folder,
+            "2022-06",
+            load_targets(c.targets_file) if c.targets_file else ws.targets,
+            ws.config,
+            TARGETS_MARK,
+        )
+        for c in county_folders(ws.period_inputs("2022-06")) or []
+    ]
+
+
+@pytest.mark.skipif(
+    __import__("sys").platform != "linux", reason="the worker processes are forked (Linux)"
+)
+def test_two_workers_read_exactly_what_one_process_reads(tmp_path):
+    """Read in two forked workers, each county gives the same data, in the same order, and
+    the progress hears each county's file count."""
+    from pipeline.fanout import read_counties
+
+    build(tmp_path)
+    jobs = _jobs(tmp_path)
+    heard: list[int] = []
+    alone = list(read_counties(jobs, {}, workers=0))
+    forked = list(read_counties(jobs, {}, workers=2, on_files=heard.append))
+    assert [d.files[0].source.path for d in forked] == [d.files[0].source.path for d in alone]
+    assert forked == alone
+    assert heard == [1, 3, 2]  # 休宁县 (its target table is no submission), 歙县, 黟县
+    assert sum(len(d.observations) for d in forked) == 6
+
+
+def test_the_run_uses_workers_only_for_many_files(monkeypatch, tmp_path):
+    """Whether the counties are read in workers changes nothing in the outputs."""
+    from pipeline import fanout
+
+    assert fanout.workers_for(16) == 0
+    build(tmp_path)
+    run_job(open_workspace(tmp_path), "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.csv")}
+    monkeypatch.setattr(fanout, "MIN_FILES", 1)
+    assert fanout.workers_for(6) == (2 if __import__("sys").platform == "linux" else 0)
+    run_job(open_workspace(tmp_path), "2022-06")
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.csv")}
+    assert after == before
+
+
+def test_a_failed_city_run_leaves_store_and_outputs_as_they_were(monkeypatch, tmp_path):
+    """Every county is stored and written, or none: a failure late in the run (here while
+    writing the comparison) rolls the store back and keeps the previous outputs."""
+    from pipeline.render import compare
+
+    build(tmp_path)
+    run_job(open_workspace(tmp_path), "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    submit(tmp_path, "黟县", "司法局.xlsx", [["办理法律援助案件", 10, 99]])  # a resubmission
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk pulled out")
+
+    monkeypatch.setattr(compare, "write_comparison", broken)
+    with pytest.raises(RuntimeError):
+        run_job(open_workspace(tmp_path), "2022-06")
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(out.parent.glob(".2022-06*"))  # no staging folder left behind
+    with Store(tmp_path / "minsheng.db") as store:
+        assert [o.value for o in store.scoped("黟县").history(indicator_id="18.1")] == [55.0]
+        assert len(store.db.execute("SELECT * FROM runs").fetchall()) == 3  # first run only
