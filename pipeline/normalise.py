@@ -20,7 +20,7 @@ from pipeline.model import (
 from pipeline.narrative import read_narrative
 from pipeline.read import Book, Sheet, a1, cell_formats, read_book
 from pipeline.rows import Outcome, RowContext, process_row
-from pipeline.tables import TableLayout, clean, locate_table, reporting_unit
+from pipeline.tables import TableLayout, clean, filled, locate_table, reporting_unit
 
 SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
 _NOT_EXCEL = "不是 Excel 表格，请用报送模板填写后报送"
@@ -119,14 +119,14 @@ def normalise_file(source: SourceFile, targets: TargetTable, period: str) -> Fil
     for sheet, layout in tables:
         issues += _layout_issues(sheet, layout, dept, source.name)
         for r in range(layout.header_rows[0]):
-            if any(clean(v) for v in sheet.rows[r]):
+            if filled(sheet.rows[r]):
                 rows_seen += 1
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, "标题行"))
                 accounting.append((sheet.name, r + 1, "skipped"))
         in_footer = False
         for r in range(layout.first_data_row, len(sheet.rows)):
             row = sheet.rows[r]
-            if not any(clean(v) for v in row):
+            if not filled(row):
                 continue
             rows_seen += 1
             ctx = RowContext(
@@ -181,7 +181,7 @@ def _format(path: str, fmt: str, sheet: str, r: int, c: int) -> str | None:
 
 
 def _count_rows(sheet: Sheet, layout: TableLayout) -> int:
-    return sum(1 for row in sheet.rows[layout.first_data_row :] if any(clean(v) for v in row))
+    return sum(1 for row in sheet.rows[layout.first_data_row :] if filled(row))
 
 
 def _layout_issues(sheet: Sheet, layout: TableLayout, dept: str, file: str) -> list[Issue]:

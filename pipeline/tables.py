@@ -52,6 +52,11 @@ def clean(value: Any) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def filled(row: tuple[Any, ...]) -> bool:
+    """Whether any cell of the row holds something other than blanks."""
+    return any(v is not None and clean(v) for v in row)
+
+
 @lru_cache(maxsize=65536)
 def _clean_text(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
@@ -98,7 +103,8 @@ def _combined(rows: tuple[tuple[Any, ...], ...], r: int, span: int) -> dict[int,
     for c in range(width):
         parts: list[str] = []
         for i in range(r, r + span):
-            t = clean(rows[i][c]) if c < len(rows[i]) else ""
+            v = rows[i][c] if c < len(rows[i]) else None
+            t = "" if v is None else clean(v)
             if t and t not in parts:
                 parts.append(t)
         if parts:
@@ -134,7 +140,7 @@ def locate_table(
     ``scan`` rows; None when the sheet holds no recognisable table."""
     for r in range(min(scan, len(rows))):
         row = rows[r]
-        if any(_is_number(v) for v in row):
+        if all(v is None for v in row) or any(_is_number(v) for v in row):
             continue
         single = _combined(rows, r, 1)
         cols1, amb1 = _layout(single, month)
@@ -163,8 +169,10 @@ REPORTING_UNIT = re.compile(r"(填报单位|报送单位|单位名称|填报部�
 
 def footer_row(row: tuple[Any, ...]) -> bool:
     """Footer lines under a table: 填报人, 联系电话, 注：…"""
-    first = next((clean(v) for v in row if clean(v)), "")
-    return bool(FOOTER.match(first))
+    for v in row:
+        if v is not None and (text := clean(v)):
+            return bool(FOOTER.match(text))
+    return False
 
 
 def subtotal_row(row: tuple[Any, ...]) -> bool:
