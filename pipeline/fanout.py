@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,15 @@ _JOBS: Sequence[CountyRead] = ()
 _FIRST_SEEN: dict[str, dt.datetime] = {}
 
 
-def _read(index: int) -> PeriodData:
+def read_period_of(index: int) -> PeriodData:
+    """The county ``index`` of the jobs handed to the workers (what a worker runs)."""
     job = _JOBS[index]
     return read_period(
         job.folder, job.period, job.targets, job.config, _FIRST_SEEN, exclude=job.exclude
     )
+
+
+_read = read_period_of  # what the pool runs (a test swaps it for one that dies)
 
 
 def workers_for(files: int) -> int:
@@ -54,7 +59,7 @@ def workers_for(files: int) -> int:
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    return min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
+    return 2 if (os.cpu_count() or 1) > 1 else 0
 
 
 def read_counties(
@@ -76,6 +81,7 @@ def read_counties(
             yield data
         return
     _JOBS, _FIRST_SEEN = jobs, first_seen  # inherited by the forked workers
+    done = 0
     try:
         context = multiprocessing.get_context("fork")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
@@ -83,8 +89,12 @@ def read_counties(
             for data in pool.map(_read, range(len(jobs))):
                 if on_files:
                     on_files(len(data.files))
+                done += 1
                 yield data
+        except BrokenProcessPool:  # a worker was killed (out of memory?): go on without them
+            pass
         finally:
             pool.shutdown(cancel_futures=True)
     finally:
         _JOBS, _FIRST_SEEN = (), {}
+    yield from read_counties(jobs[done:], first_seen, 0, on_files)

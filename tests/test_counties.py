@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import openpyxl
@@ -212,3 +213,25 @@ def test_a_failed_city_run_leaves_store_and_outputs_as_they_were(monkeypatch, tm
     with Store(tmp_path / "minsheng.db") as store:
         assert [o.value for o in store.scoped("黟县").history(indicator_id="18.1")] == [55.0]
         assert len(store.db.execute("SELECT * FROM runs").fetchall()) == 3  # first run only
+
+
+def _dies_on_the_second_county(index: int):
+    from pipeline import fanout
+
+    if index == 1:
+        os._exit(1)  # a worker killed mid-run, as the kernel's OOM killer would
+    return fanout.read_period_of(index)
+
+
+@pytest.mark.skipif(
+    __import__("sys").platform != "linux", reason="the worker processes are forked (Linux)"
+)
+def test_a_killed_worker_costs_time_not_counties(monkeypatch, tmp_path):
+    """When a worker dies, the counties it had not delivered are read in this process."""
+    from pipeline import fanout
+
+    build(tmp_path)
+    jobs = _jobs(tmp_path)
+    alone = list(fanout.read_counties(jobs, {}, workers=0))
+    monkeypatch.setattr(fanout, "_read", _dies_on_the_second_county)
+    assert list(fanout.read_counties(jobs, {}, workers=2)) == alone
