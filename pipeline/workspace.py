@@ -12,7 +12,12 @@ from pipeline.model import TargetTable
 
 # The project's Jinja templates (top-level ``templates/``); a workspace may override any.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_TEMPLATES = PROJECT_ROOT / "templates"
+# the templates a wheel ships inside the package (setup.py copies them); a source checkout
+# (and an editable install) has them at the top level
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "_templates"
+BUILTIN_TEMPLATES = (
+    PACKAGED_TEMPLATES if PACKAGED_TEMPLATES.is_dir() else PROJECT_ROOT / "templates"
+)
 DB_NAME = "minsheng.db"
 OWN_TARGETS = "目标任务分解表.xlsx"  # the office's editable copy, made by ``minsheng init``
 
