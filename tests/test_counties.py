@@ -135,6 +135,8 @@ def test_cli_prints_each_county(tmp_path):
         or "黟县 2022年6月：读取 2 个文件" in result.output
     )
     assert "共 3 个县区；平均完成进度第一：" in result.output
+    assert "各县区子文件夹（3 个）：issues.csv、observations.csv、submissions.csv" in result.output
+    assert "黟县/issues.csv" not in result.output  # not listed once per county
 
 
 def _jobs(root: Path):
