@@ -30,7 +30,6 @@ from pipeline.outputs import (
     csv_text,
     format_share,
     staged,
-    write_period_outputs,
 )
 from pipeline.report import Report
 from pipeline.run import PeriodData, check_period, read_period, sort_issues
@@ -160,7 +159,10 @@ def run_job(
     counties = county_folders(folder)
     if counties is not None:
         return _run_counties(ws, period, counties, started, t0, progress)
-    with Store(ws.db) as store:
+    out = ws.period_outputs(period)
+    written: list[str] = []
+    # the store commits just before the outputs are swapped in: a failure keeps both as they were
+    with staged(out) as tmp, Store(ws.db) as store, store.transaction():
         data, report = process_period(
             store,
             folder,
@@ -171,18 +173,12 @@ def run_job(
             store.first_seen(),
             _counter(_candidates(folder), progress) if progress else None,
         )
-    t_checked = time.perf_counter()
-    out = ws.period_outputs(period)
-    written: list[str] = []
-
-    def write(tmp: Path) -> None:
+        t_checked = time.perf_counter()
         from pipeline.render import render_all
 
         written.extend(render_all(report, tmp, ws))
         manifest = _manifest(period, started, ws.targets.source, [data], report)
         _finish_manifest(tmp, manifest, written, t0, t_checked)
-
-    write_period_outputs(out, write)
     return JobResult(report, data, out, tuple(written))
 
 

@@ -8,7 +8,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from pipeline.errors import OutputError
@@ -50,15 +50,6 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return buf.getvalue()
-
-
-def write_period_outputs(target: Path, write: Callable[[Path], None]) -> None:
-    """Let ``write`` fill a fresh temporary folder, then swap it in for ``target``.
-
-    A failure (or a kill) before the swap leaves the previous outputs untouched.
-    """
-    with staged(target) as tmp:
-        write(tmp)
 
 
 @contextlib.contextmanager

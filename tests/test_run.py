@@ -399,3 +399,27 @@ def test_progress_is_reported_per_file(tmp_path):
     seen: list[tuple[int, int]] = []
     job(open_workspace(tmp_path), "2022-06", progress=lambda d, t: seen.append((d, t)))
     assert seen == [(1, 2), (2, 2)]
+
+
+def test_a_failed_render_keeps_the_store_and_the_outputs_as_they_were(monkeypatch, tmp_path):
+    """The store commits only when the outputs are complete: a render that fails leaves the
+    previous period's outputs and stored figures, not new figures behind old reports."""
+    import pipeline.render
+    from pipeline.store import Store
+
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    run(tmp_path, "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 12, 60]])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template error")
+
+    monkeypatch.setattr(pipeline.render, "render_all", broken)
+    with pytest.raises(RuntimeError):
+        run(tmp_path, "2022-06")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    with Store(tmp_path / "minsheng.db") as store:
+        assert [o.value for o in store.history(indicator_id="18.1")] == [55.0]
+        assert len(store.db.execute("SELECT * FROM runs").fetchall()) == 1
