@@ -4,13 +4,16 @@
 
 Each department's file has title rows, a 填报单位 line, a two-row merged header, its
 indicators (the co-units' too), per-township detail rows and a footer: 5–60 rows. About one
-file in eight is an .xls (Excel 97), the rest .xlsx. Figures are random but plausible and
+file in eight is an .xls (Excel 97), the rest .xlsx formatted as offices format their tables
+(title font, bold shaded header, borders on every table cell, wrapped text, column widths,
+row heights, A4 landscape with repeated header rows). Figures are random but plausible and
 reproducible (seeded by county and department).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import sys
 from pathlib import Path
@@ -18,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from builders import SheetSpec, write_xls, write_xlsx  # noqa: E402
+from builders import SheetSpec, write_xls  # noqa: E402
 
 from pipeline.targets import load_targets  # noqa: E402
 
@@ -103,22 +106,81 @@ def department_file(county: str, dept: str, period: str, rng: random.Random) -> 
     return SheetSpec("进度表", grid, merges=merges)
 
 
+def write_formatted_xlsx(path: Path, spec: SheetSpec) -> None:
+    """The sheet as an office formats it in Excel or WPS (see the module docstring)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    ws = wb.add_worksheet(spec.name)
+    font = {"font_name": "仿宋_GB2312", "font_size": 11, "valign": "vcenter"}
+    title = wb.add_format(
+        {**font, "font_name": "方正小标宋简体", "font_size": 18, "align": "center"}
+    )
+    head = wb.add_format(
+        {**font, "font_name": "黑体", "bold": True, "align": "center", "border": 1}
+        | {"text_wrap": True, "bg_color": "#D9E1F2"}
+    )
+    body = wb.add_format({**font, "border": 1, "text_wrap": True})
+    number = wb.add_format({**font, "border": 1, "num_format": "0.00"})
+    plain = wb.add_format(font)
+    for first, last, width in ((0, 0, 6), (1, 1, 34), (2, 6, 11), (7, 8, 30)):
+        ws.set_column(first, last, width)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(2, 3)
+    ws.fit_to_pages(1, 0)
+    merged: set[tuple[int, int]] = set()
+    for r1, c1, r2, c2 in spec.merges:
+        ws.merge_range(r1, c1, r2, c2, spec.rows[r1][c1], title if r1 == 0 else head)
+        merged |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    last = len(spec.rows) - 1
+    for r, row in enumerate(spec.rows):
+        ws.set_row(r, 36 if r == 0 else 28)
+        for c in range(9):
+            if (r, c) in merged:
+                continue
+            v = row[c] if c < len(row) else None
+            if r in (1, last):
+                fmt = plain
+            elif r in (2, 3):
+                fmt = head
+            else:
+                fmt = number if isinstance(v, float) else body
+            if v is None:
+                ws.write_blank(r, c, None, fmt)
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, c, v, fmt)
+            else:
+                ws.write_string(r, c, str(v), fmt)
+    wb.close()
+
+
 def generate(out: Path, counties: int, period: str) -> int:
     table = load_targets()
     written = 0
+    next_month = (dt.datetime.fromisoformat(period + "-01") + dt.timedelta(days=32)).replace(day=1)
     for c in range(counties):
         county = f"第{c + 1:03d}县"
         folder = out / "inputs" / period / county
         folder.mkdir(parents=True, exist_ok=True)
+        receipts = ["文件名,收到时间"]
         for d, dept in enumerate(table.departments):
             rng = random.Random(c * 100 + d)
             spec = department_file(county, dept.name, period, rng)
             short = dept.aliases[0] if dept.aliases else dept.name
             if rng.random() < 0.125:
-                write_xls(folder / f"{short}{int(period[5:7])}月.xls", [spec])
+                name = f"{short}{int(period[5:7])}月.xls"
+                write_xls(folder / name, [spec])
             else:
-                write_xlsx(folder / f"{short}{int(period[5:7])}月进度.xlsx", [spec])
+                name = f"{short}{int(period[5:7])}月进度.xlsx"
+                write_formatted_xlsx(folder / name, spec)
+            # most arrive by the 5th of the next month (the deadline), some a few days late
+            received = next_month + dt.timedelta(
+                days=rng.choice([0, 1, 2, 3, 3, 4, 4, 5, 6]), hours=rng.randint(8, 17)
+            )
+            receipts.append(f"{name},{received:%Y-%m-%d %H:%M}")
             written += 1
+        (folder / "收文登记.csv").write_text("\n".join(receipts) + "\n", encoding="utf-8")
     return written
 
 

@@ -237,3 +237,24 @@ def test_a_killed_worker_costs_time_not_counties(monkeypatch, tmp_path):
     alone = list(fanout.read_counties(jobs, {}, workers=0))
     monkeypatch.setattr(fanout, "_read", _dies_on_the_second_county)
     assert list(fanout.read_counties(jobs, {}, workers=2)) == alone
+
+
+def test_the_benchmark_counties_are_read_completely(tmp_path):
+    """The scale benchmark measures real work: every generated file (formatted xlsx and xls)
+    is read, every indicator found, every arrival taken from the register, no error."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from make_counties import generate
+
+    assert generate(tmp_path, 2, "2022-06") == 32
+    (tmp_path / "minsheng.toml").write_text('county = "黄山市"\n', encoding="utf-8")
+    result = run_job(open_workspace(tmp_path), "2022-06")
+    assert len(result.counties) == 2
+    for report, data in result.counties:
+        assert len(data.files) == 16 and all(f.readable for f in data.files)
+        assert {f.source.format for f in data.files} == {"xlsx", "xls"}
+        assert len(data.observations) == 66
+        assert not [i for i in report.issues if i.severity == "error"]
+        assert {s.status for s in data.submissions} <= {"on_time", "late"}
+        assert "on_time" in {s.status for s in data.submissions}
