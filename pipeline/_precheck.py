@@ -111,25 +111,63 @@ def _mb(n: int) -> str:
 # --- zip containers -------------------------------------------------------------------------
 
 
-def check_zip_directory(fh: BinaryIO) -> None:
-    """Refuse a zip whose central directory is too big *before* ``zipfile`` builds an object
-    per entry (a 100 MB file can list millions). Read from the end record, as zipfile does."""
+def _end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
+    """(entries, central directory size, its offset) from a zip's end records, as zipfile
+    reads them; None when there is no end record."""
     size = fh.seek(0, io.SEEK_END)
     fh.seek(max(0, size - 65536 - 22))
     tail = fh.read()
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
-        return  # not a zip after all: zipfile will say so
-    entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
+        return None
+    entries, cd_size, cd_offset = struct.unpack_from("<HII", tail, at + 10)
     locator = tail[at - 20 : at] if at >= 20 else b""
     if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and locator[:4] == b"PK\x06\x07":
         fh.seek(struct.unpack_from("<Q", locator, 8)[0])
         record = fh.read(56)
         if record[:4] == b"PK\x06\x06" and len(record) == 56:
-            entries, cd_size = struct.unpack_from("<QQ", record, 32)
+            entries, cd_size, cd_offset = struct.unpack_from("<QQQ", record, 32)
+    return entries, cd_size, cd_offset
+
+
+def check_zip_directory(fh: BinaryIO) -> None:
+    """Refuse a zip whose central directory is too big *before* ``zipfile`` builds an object
+    per entry (a 100 MB file can list millions). Read from the end record, as zipfile does."""
+    _checked_end_record(fh)
+
+
+def _checked_end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
+    found = _end_record(fh)
+    if found is None:
+        return None  # not a zip after all: zipfile will say so
+    entries, cd_size, _ = found
     if entries > MAX_ZIP_ENTRIES or cd_size > MAX_CENTRAL_DIRECTORY:
         why = f"压缩包内有 {entries} 个部件（目录 {_mb(cd_size)}），超过上限 {MAX_ZIP_ENTRIES}"
         raise Refused(TOO_LARGE, why)
+    return found
+
+
+def zip_names(fh: BinaryIO) -> set[str] | None:
+    """The member names of a zip, read straight from its central directory (for sniffing:
+    cheaper than ``zipfile``); None when the directory is not where its end record says (a
+    prefixed or damaged zip: let ``zipfile`` judge). Refuses a directory too big to list."""
+    found = _checked_end_record(fh)
+    if found is None:
+        return None
+    entries, cd_size, cd_offset = found
+    fh.seek(cd_offset)
+    cd = fh.read(cd_size)
+    names: set[str] = set()
+    pos = 0
+    for _ in range(entries):
+        if cd[pos : pos + 4] != b"PK\x01\x02" or pos + 46 > len(cd):
+            return None
+        flags = struct.unpack_from("<H", cd, pos + 8)[0]
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", cd, pos + 28)
+        raw = cd[pos + 46 : pos + 46 + name_len]
+        names.add(raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+        pos += 46 + name_len + extra_len + comment_len
+    return names if pos <= len(cd) else None
 
 
 def _check_zip(zf: zipfile.ZipFile) -> None:

@@ -24,7 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline._cfb import CfbError, Compound
-from pipeline._precheck import MAX_FILE_BYTES, Refused, check_zip_directory
+from pipeline._memo import IdentityMemo
+from pipeline._precheck import MAX_FILE_BYTES, Refused, zip_names
 from pipeline.errors import InputError
 from pipeline.model import Department, Issue, SourceFile
 
@@ -121,14 +122,15 @@ def sniff_format(path: Path, data: bytes | None = None) -> str:
 def _sniff_zip(path: Path, head: bytes, data: bytes | None) -> str:
     try:
         with Path(path).open("rb") if data is None else io.BytesIO(data) as fh:
-            check_zip_directory(fh)  # refuses a directory too big to list
-            with zipfile.ZipFile(fh) as zf:
-                names = set(zf.namelist())
-                small = "mimetype" in names and zf.getinfo("mimetype").file_size <= 256
-                mimetype = zf.read("mimetype").strip() if small else b""
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, Refused):
+            names = zip_names(fh)  # refuses a directory too big to list
+            mimetype = b""
+            if names is None or "mimetype" in names:  # odd zips and ods: ask zipfile
+                with zipfile.ZipFile(fh) as zf:
+                    names = set(zf.namelist())
+                    small = "mimetype" in names and zf.getinfo("mimetype").file_size <= 256
+                    mimetype = zf.read("mimetype").strip() if small else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, Refused, struct.error):
         # truncated or damaged: judge by the member names in the local headers we have
-        names, mimetype = set(), b""
         if b"xl/" in head:
             return "xlsx"
         if _ODS_MIME in head[:200]:
@@ -239,12 +241,19 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+_DEPARTMENTS: IdentityMemo[str | None] = IdentityMemo()
+
+
 def department_from_name(name: str, departments: Sequence[Department]) -> str | None:
     """The department whose full name or alias appears in ``name``; None unless clear.
 
     The longest name found wins over names inside it (县交通运输局 over 交通局). When two
     departments are named in different places of the file name, or tie, the answer is None.
     """
+    return _DEPARTMENTS.get(name, departments, lambda: _department_in(name, departments))
+
+
+def _department_in(name: str, departments: Sequence[Department]) -> str | None:
     text = _norm(name)
     hits: list[tuple[int, int, str]] = []  # (start, end, department)
     for dept in departments:

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from pipeline._memo import IdentityMemo
 from pipeline.model import Indicator
 
 FUZZY_THRESHOLD = 80.0  # a fuzzy match must score at least this …
@@ -60,21 +61,18 @@ class Match:
         )
 
 
-_NAMES: dict[int, tuple[Indicator, tuple[str, ...]]] = {}
+_NAMES: IdentityMemo[tuple[str, ...]] = IdentityMemo()
+_MATCHES: IdentityMemo[Match] = IdentityMemo()
 
 
 def _names(ind: Indicator) -> tuple[str, ...]:
     """The indicator's normalised name and aliases, computed once per indicator object
     (hashing a frozen dataclass on every call would cost more than the lookup saves)."""
-    hit = _NAMES.get(id(ind))
-    if hit is None or hit[0] is not ind:
-        names = tuple(n for n in (normalise_name(x) for x in (ind.name, *ind.aliases)) if n)
-        hit = _NAMES[id(ind)] = (ind, names)
-    return hit[1]
 
+    def compute() -> tuple[str, ...]:
+        return tuple(n for n in (normalise_name(x) for x in (ind.name, *ind.aliases)) if n)
 
-_MEMO: dict[tuple[str, int], tuple[Sequence[Indicator], Match]] = {}
-_MEMO_SIZE = 65536
+    return _NAMES.get(None, ind, compute)
 
 
 def match_label(label: str, indicators: Sequence[Indicator]) -> Match:
@@ -85,14 +83,7 @@ def match_label(label: str, indicators: Sequence[Indicator]) -> Match:
     Answers are remembered per label and indicator sequence (the same object: a department's
     tuple from ``TargetTable.indicators_of``): every county's files repeat the same names."""
     key = normalise_name(label)
-    hit = _MEMO.get((key, id(indicators)))
-    if hit is not None and hit[0] is indicators:
-        return hit[1]
-    found = _match(key, indicators)
-    if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.clear()
-    _MEMO[(key, id(indicators))] = (indicators, found)  # holding the sequence keeps its id
-    return found
+    return _MATCHES.get(key, indicators, lambda: _match(key, indicators))
 
 
 def _match(key: str, indicators: Sequence[Indicator]) -> Match:

@@ -234,7 +234,7 @@ def _temporal(raw: object, target: _Target) -> Parsed | None:
         shown = raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(" ")
     elif isinstance(raw, dt.date):
         shown = raw.isoformat()
-    elif isinstance(raw, dt.time | dt.timedelta):
+    elif isinstance(raw, (dt.time, dt.timedelta)):
         shown = str(raw)
     else:
         return None
@@ -244,7 +244,7 @@ def _temporal(raw: object, target: _Target) -> Parsed | None:
 
 def _number(raw: object, target: _Target) -> Parsed | None:
     """A numeric cell, scaled by 100 when its number format shows it as a percentage."""
-    if not isinstance(raw, Real):
+    if type(raw) is str or not isinstance(raw, Real):  # text first: the ABC check is slow
         return None
     if isinstance(raw, int):
         d = Decimal(raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -97,13 +98,14 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _combined(rows: tuple[tuple[Any, ...], ...], r: int, span: int) -> dict[int, str]:
-    width = max(len(rows[i]) for i in range(r, r + span))
+def _combined(rows: Sequence[tuple[Any, ...]]) -> dict[int, str]:
+    """Column → the header text of ``rows`` stacked (group cell above sub-header)."""
+    width = max(len(row) for row in rows)
     out: dict[int, str] = {}
     for c in range(width):
         parts: list[str] = []
-        for i in range(r, r + span):
-            v = rows[i][c] if c < len(rows[i]) else None
+        for row in rows:
+            v = row[c] if c < len(row) else None
             t = "" if v is None else clean(v)
             if t and t not in parts:
                 parts.append(t)
@@ -133,29 +135,40 @@ def _qualifies(columns: dict[str, int]) -> bool:
     return has_label and has_value
 
 
+_Header = tuple[dict[str, int], tuple[str, ...], dict[int, str], int]  # columns … rows spanned
+
+
+@lru_cache(maxsize=4096)
+def _header(
+    row: tuple[Any, ...], below: tuple[Any, ...] | None, month: int | None
+) -> _Header | None:
+    """The table header starting at ``row`` (one row, or two with ``below``), or None.
+    Remembered: the departments of a county, and the counties of a city, share templates."""
+    if all(v is None for v in row) or any(_is_number(v) for v in row):
+        return None
+    single = _combined((row,))
+    cols1, amb1 = _layout(single, month)
+    if not _qualifies(cols1) and not any(role_of(t, month) for t in single.values()):
+        return None
+    best: _Header = (cols1, tuple(amb1), single, 1)
+    if below is not None and not any(_is_number(v) for v in below):
+        double = _combined((row, below))
+        cols2, amb2 = _layout(double, month)
+        if _qualifies(cols2) and len(cols2) > len(cols1) and not amb2:
+            best = (cols2, tuple(amb2), double, 2)
+    return best if _qualifies(best[0]) else None
+
+
 def locate_table(
     rows: tuple[tuple[Any, ...], ...], month: int | None = None, scan: int = 40
 ) -> TableLayout | None:
     """Find the header (one or two rows, merged group cells already filled) within the first
     ``scan`` rows; None when the sheet holds no recognisable table."""
     for r in range(min(scan, len(rows))):
-        row = rows[r]
-        if all(v is None for v in row) or any(_is_number(v) for v in row):
-            continue
-        single = _combined(rows, r, 1)
-        cols1, amb1 = _layout(single, month)
-        if not _qualifies(cols1) and not any(role_of(t, month) for t in single.values()):
-            continue
-        best: tuple[dict[str, int], list[str], dict[int, str], tuple[int, ...]]
-        best = (cols1, amb1, single, (r,))
-        if r + 1 < len(rows) and not any(_is_number(v) for v in rows[r + 1]):
-            double = _combined(rows, r, 2)
-            cols2, amb2 = _layout(double, month)
-            if _qualifies(cols2) and len(cols2) > len(cols1) and not amb2:
-                best = (cols2, amb2, double, (r, r + 1))
-        cols, amb, headers, header_rows = best
-        if _qualifies(cols):
-            return TableLayout(header_rows, cols, headers, tuple(amb))
+        found = _header(rows[r], rows[r + 1] if r + 1 < len(rows) else None, month)
+        if found is not None:
+            cols, amb, headers, span = found
+            return TableLayout(tuple(range(r, r + span)), dict(cols), dict(headers), amb)
     return None
 
 

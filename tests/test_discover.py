@@ -105,6 +105,23 @@ def test_sniff_office_files(tmp_path: Path) -> None:
     assert sniff_format(tmp_path / "cut.xlsx") == "xlsx"  # damaged xlsx, not "not a sheet"
 
 
+def test_zip_names_are_the_central_directory(tmp_path: Path) -> None:
+    """The cheap name list sniffing uses agrees with zipfile, also for UTF-8 names and a
+    zip comment; a directory not where the end record says gives None (zipfile decides)."""
+    import io
+
+    from pipeline._precheck import zip_names
+
+    xlsx = write_xlsx(tmp_path / "a.xlsx")
+    assert zip_names(io.BytesIO(xlsx.read_bytes())) == set(zipfile.ZipFile(xlsx).namelist())
+    odd = write_zip(tmp_path / "b.zip", {"xl/workbook.xml": "<x/>", "说明/填报.txt": "hi"})
+    with zipfile.ZipFile(odd, "a") as zf:
+        zf.comment = b"saved by WPS"
+    assert zip_names(io.BytesIO(odd.read_bytes())) == {"xl/workbook.xml", "说明/填报.txt"}
+    assert zip_names(io.BytesIO(b"MZ" + bytes(3000) + xlsx.read_bytes())) is None
+    assert zip_names(io.BytesIO(b"not a zip")) is None
+
+
 # --- discover -----------------------------------------------------------------------------
 
 
