@@ -302,10 +302,12 @@ def email(
 
 @cli.command()
 @click.argument("indicator")
+@click.option("--county", help="县区名（市、省汇总多个县区时）；不填则列出各县区")
 @workspace_options
 def history(
     ws: Workspace,
     indicator: str,
+    county: str | None,
 ) -> None:
     """显示某个指标（编号，如 2.2）逐月的累计完成情况。"""
     from pipeline.errors import InputError
@@ -321,17 +323,31 @@ def history(
     goal = f"目标 {format_number(ind.target)}{ind.unit}" if ind.target is not None else "定性任务"
     click.echo(f"{ind.id} {ind.name}（{goal}，{ind.lead_department}）")
     with Store(ws.db) as store:
-        rows = store.history(indicator_id=ind.id)
-    if not rows:
+        known = store.counties()
+        if county is not None and county not in known:
+            listed = "、".join(known) if known else "（尚无多县区汇总）"
+            raise InputError(f"历史数据中没有县区“{county}”，已有：{listed}")
+        view = store.scoped(county) if county else store
+        lines = [(o, o.department) for o in view.history(indicator_id=ind.id)]
+        if not lines and not county:  # a city's workspace: each county's figures by month
+            lines = sorted(
+                (
+                    (o, f"{c} {o.department}")
+                    for c in known
+                    for o in store.scoped(c).history(indicator_id=ind.id)
+                ),
+                key=lambda line: line[0].period,
+            )
+    if not lines:
         click.echo("  尚无历史数据。")
-    for o in rows:
+    for o, who in lines:
         value = o.state or (f"{format_number(o.value)}{ind.unit}" if o.value is not None else "—")
         monthly = (
             f"（本月 {format_number(o.monthly_value)}{ind.unit}）"
             if o.monthly_value is not None
             else ""
         )
-        click.echo(f"  {o.period}  {value}{monthly}  {o.department}")
+        click.echo(f"  {o.period}  {value}{monthly}  {who}")
 
 
 @cli.command()

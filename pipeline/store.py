@@ -239,6 +239,11 @@ class Store:
         )
         return [r[0] for r in rows]
 
+    def counties(self) -> list[str]:
+        """The counties a city's multi-county runs have stored (none for a county's own)."""
+        rows = self.db.execute("SELECT DISTINCT county FROM runs WHERE county != '' ORDER BY 1")
+        return [r[0] for r in rows]
+
     def files(self, period: str) -> list[StoredFile]:
         rows = self.db.execute(
             "SELECT name, sha256, size, department, status, received_at "

@@ -258,3 +258,26 @@ def test_the_benchmark_counties_are_read_completely(tmp_path):
         assert not [i for i in report.issues if i.severity == "error"]
         assert {s.status for s in data.submissions} <= {"on_time", "late"}
         assert "on_time" in {s.status for s in data.submissions}
+
+
+def test_history_in_a_city_workspace(tmp_path):
+    """`minsheng history` lists each county's figures month by month; --county picks one;
+    an unknown county is named with the ones the store has."""
+    build(tmp_path)
+    run_job(open_workspace(tmp_path), "2022-06")
+    runner = CliRunner()
+    every = runner.invoke(cli, ["history", "18.1", "-w", str(tmp_path)])
+    assert every.exit_code == 0, every.output
+    lines = every.output.splitlines()[1:]
+    assert [line.split("  ")[1:] for line in lines] == [
+        ["2022-06", "110件（本月 10件）", "休宁县 县司法局"],
+        ["2022-06", "110件（本月 10件）", "歙县 县司法局"],
+        ["2022-06", "55件（本月 10件）", "黟县 县司法局"],
+    ]
+    one = runner.invoke(cli, ["history", "18.1", "--county", "黟县", "-w", str(tmp_path)])
+    assert one.exit_code == 0 and [x.split("  ")[1:] for x in one.output.splitlines()[1:]] == [
+        ["2022-06", "55件（本月 10件）", "县司法局"]
+    ]
+    unknown = runner.invoke(cli, ["history", "18.1", "--county", "祁门县", "-w", str(tmp_path)])
+    assert unknown.exit_code != 0
+    assert "历史数据中没有县区“祁门县”，已有：休宁县、歙县、黟县" in unknown.output
