@@ -28,7 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree
 
 from pipeline._cfb import CfbError, Compound
 
@@ -123,7 +124,10 @@ def _end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
     entries, cd_size, cd_offset = struct.unpack_from("<HII", tail, at + 10)
     locator = tail[at - 20 : at] if at >= 20 else b""
     if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and locator[:4] == b"PK\x06\x07":
-        fh.seek(struct.unpack_from("<Q", locator, 8)[0])
+        where = struct.unpack_from("<Q", locator, 8)[0]
+        if where + 56 > size:
+            return None  # points outside the file: damaged (zipfile will say so)
+        fh.seek(where)
         record = fh.read(56)
         if record[:4] == b"PK\x06\x06" and len(record) == 56:
             entries, cd_size, cd_offset = struct.unpack_from("<QQQ", record, 32)
@@ -155,6 +159,8 @@ def zip_names(fh: BinaryIO) -> set[str] | None:
     if found is None:
         return None
     entries, cd_size, cd_offset = found
+    if cd_offset + cd_size > fh.seek(0, io.SEEK_END):
+        return None  # not where the end record says (a prefixed or damaged zip)
     fh.seek(cd_offset)
     cd = fh.read(cd_size)
     names: set[str] = set()
@@ -167,7 +173,7 @@ def zip_names(fh: BinaryIO) -> set[str] | None:
         raw = cd[pos + 46 : pos + 46 + name_len]
         names.add(raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
         pos += 46 + name_len + extra_len + comment_len
-    return names if pos <= len(cd) else None
+    return names if pos == len(cd) else None
 
 
 def _check_zip(zf: zipfile.ZipFile) -> None:
@@ -233,7 +239,7 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 def check_xml(name: str, data: bytes) -> bool:
     """Raise for a DTD (no OOXML part has one); False when the part is not UTF-8 XML."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"<\0", b"\0<")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in data[:4]:  # UTF-16, BOM or not
         text = data.decode("utf-16", "replace").encode("utf-8", "replace")
         if _DTD.search(text):
             raise Refused(UNREADABLE, f"部件 {name} 含有 DTD/实体定义（不安全的 XML）")
@@ -334,8 +340,6 @@ def scan_sheet_xml(xml: bytes) -> Scan | None:
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name → zip member of its XML, from workbook.xml and its relationships."""
-    # plain ElementTree (C parser): every part handed here has passed check_xml, so it has no
-    # DTD, hence no entity a parser could expand or fetch
     rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
     targets: dict[str, str] = {}
     for rel in rels:

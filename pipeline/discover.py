@@ -129,7 +129,15 @@ def _sniff_zip(path: Path, head: bytes, data: bytes | None) -> str:
                     names = set(zf.namelist())
                     small = "mimetype" in names and zf.getinfo("mimetype").file_size <= 256
                     mimetype = zf.read("mimetype").strip() if small else b""
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, Refused, struct.error):
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        OverflowError,
+        KeyError,
+        ValueError,
+        Refused,
+        struct.error,
+    ):
         # truncated or damaged: judge by the member names in the local headers we have
         if b"xl/" in head:
             return "xlsx"

@@ -314,6 +314,47 @@ def test_dtd_check_sees_utf16_parts() -> None:
         _precheck.check_xml("p.xml", dtd.encode("utf-16"))
     assert _precheck.check_xml("p.xml", "<x/>".encode("utf-16")) is False
     assert _precheck.check_xml("p.xml", b"<x/>") is True
+    bomless = ' <!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'.encode("utf-16-le")  # expat reads it
+    with pytest.raises(_precheck.Refused):
+        _precheck.check_xml("p.xml", bomless)
+
+
+def test_a_bomless_utf16_part_with_entities_is_refused(tmp_path) -> None:
+    """The relationships part of a workbook in UTF-16 without a byte-order mark, a DTD and an
+    entity expanded a million times: refused before any parser sees it."""
+    ent = "A" * 400
+    base = hostile.good_xlsx(tmp_path / "base.xlsx")
+
+    def evil(data: bytes) -> bytes:
+        body = data.decode().split("?>", 1)[-1].replace("</Relationships>", "")
+        xml = f' <!DOCTYPE Relationships [<!ENTITY a "{ent}">]>{body}<x>{"&a;" * 20000}</x>'
+        return (xml + "</Relationships>").encode("utf-16-le")
+
+    rels = "xl/_rels/workbook.xml.rels"
+    path = hostile.rewrite_zip(base, tmp_path / "evil.xlsx", {rels: evil})
+    with pytest.raises(_precheck.Refused):
+        _precheck.plan(path, "xlsx")
+    book = read_book(path, "xlsx")
+    assert [i.code for i in book.issues] == ["E-FILE-UNREADABLE"] and not book.sheets
+
+
+@pytest.mark.parametrize("case", ["locator", "record"])
+def test_zip_end_records_pointing_far_away_do_not_stop_the_run(tmp_path, case) -> None:
+    """A zip64 end record whose offsets point exabytes past the file is a damaged zip."""
+
+    def end(entries: int, size: int, offset: int) -> bytes:
+        return b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, entries, entries, size, offset, 0)
+
+    body = b"PK\x03\x04" + bytes(100)
+    if case == "locator":
+        data = body + b"PK\x06\x07" + struct.pack("<IQI", 0, 2**63 + 5, 1)
+    else:
+        record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, 1, 1, 10, 2**63 + 7)
+        data = body + record + b"PK\x06\x07" + struct.pack("<IQI", 0, len(body), 1)
+    path = tmp_path / "odd.xlsx"
+    path.write_bytes(data + end(0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF))
+    assert sniff_format(path) == "zip"
+    assert sniff_format(path, path.read_bytes()) == "zip"
 
 
 # --- the worker --------------------------------------------------------------------------------
