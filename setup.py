@@ -15,7 +15,8 @@ class BuildWithTemplates(build_py):
     def run(self) -> None:
         super().run()
         target = Path(self.build_lib) / "pipeline" / "_templates"
-        shutil.copytree(TEMPLATES, target, dirs_exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)  # a reused build/ keeps no removed template
+        shutil.copytree(TEMPLATES, target)
 
 
 setup(cmdclass={"build_py": BuildWithTemplates})

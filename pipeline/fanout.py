@@ -14,7 +14,7 @@ import datetime as dt
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -67,7 +67,7 @@ def read_counties(
     first_seen: dict[str, dt.datetime],
     workers: int,
     on_files: Callable[[int], None] | None = None,
-) -> Iterator[PeriodData]:
+) -> Generator[PeriodData, None, None]:
     """Each job's :class:`PeriodData`, in the order of ``jobs``; ``on_files(n)`` after each
     county with the number of files it held (for a progress bar)."""
     global _JOBS, _FIRST_SEEN

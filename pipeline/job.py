@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -216,13 +217,14 @@ def _run_counties(
         read = read_counties(
             jobs, store.first_seen(), workers_for(candidates), _counter(candidates, progress)
         )
-        for job, data in zip(jobs, read, strict=True):
-            scoped = store.scoped(job.config.county)
-            report = store_period(scoped, data, period, job.targets, job.config, started)
-            results.append((report, data))
-            sub = tmp / report.county
-            sub.mkdir()
-            written.extend(f"{report.county}/{name}" for name in write_csvs(report, sub))
+        with contextlib.closing(read):  # a failure below stops the workers at once
+            for job, data in zip(jobs, read, strict=True):
+                scoped = store.scoped(job.config.county)
+                report = store_period(scoped, data, period, job.targets, job.config, started)
+                results.append((report, data))
+                sub = tmp / report.county
+                sub.mkdir()
+                written.extend(f"{report.county}/{name}" for name in write_csvs(report, sub))
         comparison = compare(ws.config.county, [r for r, _ in results])
         t_checked = time.perf_counter()
         _write_comparison(tmp, comparison, written, ws)

@@ -55,16 +55,24 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 @contextlib.contextmanager
 def staged(target: Path) -> Iterator[Path]:
     """A fresh temporary folder to fill; swapped in for ``target`` when the block succeeds,
-    removed (the previous outputs untouched) when it fails or the run is killed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); outputs are for the office
+    removed (the previous outputs untouched) when it fails or the run is killed.
+
+    Folders other commands made in ``target`` (``templates/``, ``outbox/``) are copied in
+    first, so that after the block only the renames remain. An ``OSError`` about the outputs
+    folder becomes an :class:`OutputError`; one about anything else (an input) passes as is.
+    """
     try:
-        yield tmp
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"无法写入输出目录 {target}：{exc}") from exc
+    try:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); outputs are for the office
         for name in CARRIED_OVER:  # made by other commands: a re-run must not lose them
-            if (target / name).is_dir() and not (tmp / name).exists():
+            if (target / name).is_dir():
                 shutil.copytree(target / name, tmp / name)
+        yield tmp
         old = target.parent / f".{target.name}.old"
         if old.exists():
             shutil.rmtree(old)
@@ -75,10 +83,19 @@ def staged(target: Path) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not _about(exc, target.parent):
+            raise
         raise OutputError(f"无法写入输出目录 {target}：{exc}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _about(exc: OSError, folder: Path) -> bool:
+    """Whether the error names a path in ``folder`` (or names none: assume it does)."""
+    names = [os.path.abspath(os.fsdecode(n)) for n in (exc.filename, exc.filename2) if n]
+    inside = os.path.join(os.path.abspath(folder), "")
+    return not names or any(n.startswith(inside) for n in names)
 
 
 def _umask() -> int:

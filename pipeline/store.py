@@ -127,6 +127,11 @@ OBS_FIELDS = (
 )
 
 
+# how long a command waits for another one's write (a city's run holds the store while it
+# reads every county) before it gives up with "database is locked"
+BUSY_SECONDS = 120.0
+
+
 @dataclass(frozen=True)
 class StoredFile:
     name: str
@@ -147,7 +152,7 @@ class Store:
         self.county = county
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS)
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"无法打开历史数据库 {self.path}：{exc}") from exc
         self.db.execute("PRAGMA journal_mode=WAL")

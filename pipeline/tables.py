@@ -138,12 +138,20 @@ def _qualifies(columns: dict[str, int]) -> bool:
 _Header = tuple[dict[str, int], tuple[str, ...], dict[int, str], int]  # columns … rows spanned
 
 
-@lru_cache(maxsize=4096)
 def _header(
     row: tuple[Any, ...], below: tuple[Any, ...] | None, month: int | None
 ) -> _Header | None:
     """The table header starting at ``row`` (one row, or two with ``below``), or None.
-    Remembered: the departments of a county, and the counties of a city, share templates."""
+    Remembered: the departments of a county, and the counties of a city, share templates.
+    The cells' types are part of the key: True and 1 are equal, but only 1 is a number."""
+    kinds = (tuple(map(type, row)), tuple(map(type, below)) if below is not None else None)
+    return _header_of(row, below, month, kinds)
+
+
+@lru_cache(maxsize=4096)
+def _header_of(
+    row: tuple[Any, ...], below: tuple[Any, ...] | None, month: int | None, kinds: object
+) -> _Header | None:
     if all(v is None for v in row) or any(_is_number(v) for v in row):
         return None
     single = _combined((row,))

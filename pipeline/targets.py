@@ -85,7 +85,9 @@ def load_targets(path: str | Path | None = None) -> TargetTable:
     sheets = {s.name: s.rows for s in book.sheets}
     for needed in (INDICATOR_SHEET, DEPARTMENT_SHEET):
         if needed not in sheets:
-            raise TargetTableError(f"目标任务分解表（{path.name}）缺少工作表“{needed}”")
+            why = next((i.message for i in book.issues if i.sheet == needed), "")
+            what = f"无法读取工作表“{needed}”：{why}" if why else f"缺少工作表“{needed}”"
+            raise TargetTableError(f"目标任务分解表（{path.name}）{what}")
     departments = _departments(list(sheets[DEPARTMENT_SHEET]), path.name)
     return _table(list(sheets[INDICATOR_SHEET]), departments, path.name, str(path))
 

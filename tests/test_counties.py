@@ -281,3 +281,33 @@ def test_history_in_a_city_workspace(tmp_path):
     unknown = runner.invoke(cli, ["history", "18.1", "--county", "祁门县", "-w", str(tmp_path)])
     assert unknown.exit_code != 0
     assert "历史数据中没有县区“祁门县”，已有：休宁县、歙县、黟县" in unknown.output
+
+
+def test_a_failure_while_storing_stops_the_workers(monkeypatch, tmp_path):
+    """When storing a county fails, the reading generator is closed at once (its workers
+    shut down) instead of reading every remaining county for nothing."""
+    from pipeline import fanout, job
+
+    build(tmp_path)
+    monkeypatch.setattr(fanout, "MIN_FILES", 1)
+    stopped: list[bool] = []
+    original = fanout.read_counties
+
+    def watched(*args, **kwargs):
+        try:
+            yield from original(*args, **kwargs)
+        finally:
+            stopped.append(True)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("store failed")
+
+    monkeypatch.setattr(fanout, "read_counties", watched)
+    monkeypatch.setattr(job, "store_period", broken)
+    try:
+        run_job(open_workspace(tmp_path), "2022-06")
+    except RuntimeError:  # asked while the traceback still holds the run's frames
+        assert stopped == [True]
+        assert fanout._JOBS == ()
+    else:
+        pytest.fail("the run should have failed")

@@ -401,3 +401,15 @@ def test_matching_remembers_per_indicator_set():
     assert match_label(label, legal).indicator is not None
     assert match_label(label, table.indicators_of("县交通运输局")).indicator is None
     assert match_label(label, list(legal)).indicator == match_label(label, legal).indicator
+
+
+def test_remembered_headers_keep_true_and_one_apart():
+    """True equals 1, but only 1 is a number (a number row is no header): the remembered
+    header of one row must not answer for the other."""
+    from pipeline.tables import locate_table
+
+    numeric = ((1, "指标名称", "累计完成"),)
+    ticked = ((True, "指标名称", "累计完成"),)
+    assert locate_table(numeric) is None
+    assert locate_table(ticked) is not None
+    assert locate_table(numeric) is None

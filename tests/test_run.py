@@ -423,3 +423,28 @@ def test_a_failed_render_keeps_the_store_and_the_outputs_as_they_were(monkeypatc
     with Store(tmp_path / "minsheng.db") as store:
         assert [o.value for o in store.history(indicator_id="18.1")] == [55.0]
         assert len(store.db.execute("SELECT * FROM runs").fetchall()) == 1
+
+
+def test_an_input_error_is_not_called_an_output_error(monkeypatch, tmp_path):
+    """An OSError about an input file passes as what it is; one about the outputs folder is
+    reported as the outputs folder's problem."""
+    import pipeline.render
+    from pipeline.errors import OutputError
+
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    inputs = tmp_path / "inputs/2022-06/司法局.xlsx"
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(inputs))
+
+    monkeypatch.setattr(pipeline.render, "render_all", unreadable)
+    with pytest.raises(PermissionError):
+        run(tmp_path, "2022-06")
+
+    def disk_full(report, out, ws):
+        raise OSError(28, "No space left on device", str(out / "report.html"))
+
+    monkeypatch.setattr(pipeline.render, "render_all", disk_full)
+    with pytest.raises(OutputError, match="无法写入输出目录"):
+        run(tmp_path, "2022-06")
+    assert not list((tmp_path / "outputs").glob(".2022-06*"))
