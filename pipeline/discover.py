@@ -7,7 +7,7 @@ named ``.xls``, xlsx saved by WPS as ``.et``, CSV named ``.xls`` and encrypted w
 web page, read from its first table), and for what is not a spreadsheet ``encrypted`` (an
 OOXML file wrapped in OLE2 with an ``EncryptedPackage`` stream), ``docx``, ``pptx``, ``doc``,
 ``ppt``, ``ole``, ``zip``, ``archive``, ``pdf``, ``image``, ``mhtml``, ``xml`` (e.g. Excel 2003
-XML), ``empty`` or ``unknown``.
+XML), ``empty`` or ``unknown``; ``discover`` says ``locked`` for a file it cannot open.
 """
 
 from __future__ import annotations
@@ -72,15 +72,20 @@ def discover(
         if is_ignored(path.name) or not path.is_file():
             continue
         stat = path.stat()
-        data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None
+        try:
+            data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None
+            sha = _sha256(path) if data is None else hashlib.sha256(data).hexdigest()
+            fmt = sniff_format(path, data)
+        except OSError:  # open in Excel on Windows (locked), or no permission to read it
+            sha, fmt = "", "locked"
         files.append(
             SourceFile(
                 path=str(path),
                 name=path.name,
-                sha256=_sha256(path) if data is None else hashlib.sha256(data).hexdigest(),
+                sha256=sha,
                 size=stat.st_size,
                 mtime=stat.st_mtime,
-                format=sniff_format(path, data),
+                format=fmt,
                 department=department_from_name(path.name, known_departments),
                 period_guess=period_from_name(path.name, year),
             )

@@ -30,6 +30,10 @@ FORMAT_ISSUES: dict[str, tuple[str, str]] = {
         "文件已加密（设置了打开密码），无法读取，请取消密码后重新报送",
     ),
     "empty": ("E-FILE-EMPTY", "文件是空的（0 字节），请重新报送"),
+    "locked": (
+        "E-FILE-UNREADABLE",
+        "文件无法打开（可能正在被 Excel 等程序打开，或没有读取权限），请关闭该文件后重新汇总",
+    ),
     "docx": ("E-FILE-NOT-EXCEL", f"这是 Word 文档，{_NOT_EXCEL}"),
     "doc": ("E-FILE-NOT-EXCEL", f"这是 Word 文档（.doc），{_NOT_EXCEL}"),
     "pptx": ("E-FILE-NOT-EXCEL", f"这是 PowerPoint 演示文稿，{_NOT_EXCEL}"),

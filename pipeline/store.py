@@ -309,10 +309,11 @@ class Store:
                 )
             for f in files:
                 received = f.received_at.isoformat(timespec="seconds") if f.received_at else None
-                db.execute(
-                    "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)",
-                    (f.sha256, f.name, f.size, received or started_at.isoformat()),
-                )
+                if f.sha256:  # "" for a file that could not be opened: its bytes are unknown
+                    db.execute(
+                        "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)",
+                        (f.sha256, f.name, f.size, received or started_at.isoformat()),
+                    )
                 db.execute(
                     "INSERT INTO files (run_id, period, name, sha256, size, department, status, "
                     "received_at, county) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -309,6 +309,30 @@ def test_unreadable_file_is_reported_and_the_run_completes(tmp_path):
     assert {"E-FILE-UNREADABLE", "E-FILE-EMPTY"} <= codes
 
 
+def test_a_file_that_cannot_be_opened_is_reported_and_the_run_completes(monkeypatch, tmp_path):
+    """A file open in Excel on Windows (locked) or without read permission: one file-level
+    issue telling the office what to do, its department `unreadable`, the run goes on."""
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    locked = submit(tmp_path, "2022-06", "残联.xlsx", None, [["困难精神残疾人药费补助", 1, 70]])
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == locked.name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    run(tmp_path, "2022-06")
+    status = {
+        r["department"]: r["status"] for r in table(tmp_path / "outputs/2022-06/submissions.csv")
+    }
+    assert status["县残联"] == "unreadable" and status["县司法局"] in ("on_time", "late")
+    issues = [r for r in table(tmp_path / "outputs/2022-06/issues.csv") if r["file"] == locked.name]
+    assert [r["code"] for r in issues] == ["E-FILE-UNREADABLE"]
+    assert "可能正在被 Excel 等程序打开" in issues[0]["message"]
+    assert obs(tmp_path, "2022-06")["18.1"]["value"] == "55"
+
+
 def test_csv_contract_columns(tmp_path):
     """The three CSV files carry exactly the contract's header rows."""
     submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
