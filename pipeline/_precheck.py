@@ -28,8 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
-
-from defusedxml import ElementTree
+from xml.parsers import expat
 
 from pipeline._cfb import CfbError, Compound
 
@@ -266,6 +265,8 @@ def _plan_xlsx(fh: BinaryIO, zf: zipfile.ZipFile) -> Plan:
         return Plan(True, "xlsx: XML 不是 UTF-8 编码")
     try:
         sheets = sheet_parts(parts)
+    except Refused:
+        raise
     except Exception as exc:  # malformed workbook.xml: let calamine say what it is, isolated
         return Plan(True, f"xlsx: 工作簿结构无法解析（{type(exc).__name__}）")
     scans: dict[str, Scan] = {}
@@ -340,21 +341,48 @@ def scan_sheet_xml(xml: bytes) -> Scan | None:
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name → zip member of its XML, from workbook.xml and its relationships."""
-    rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
     targets: dict[str, str] = {}
-    for rel in rels:
-        target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        targets[rel.get("Id", "")] = posixpath.normpath(target)
-    book = ElementTree.fromstring(parts["xl/workbook.xml"])
+    for depth, _, attrs in _elements(parts["xl/_rels/workbook.xml.rels"]):
+        if depth == 1:  # the root's children: one Relationship each
+            target = attrs.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            targets[attrs.get("Id", "")] = posixpath.normpath(target)
     out: dict[str, str] = {}
-    for el in book.iter():
-        if el.tag.rsplit("}", 1)[-1] != "sheet":
+    for _, local, attrs in _elements(parts["xl/workbook.xml"]):
+        if local != "sheet":
             continue
-        rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
+        rid = next((v for k, v in attrs.items() if k.rsplit("}", 1)[-1] == "id"), "")
         if rid in targets:
-            out[el.get("name", "")] = targets[rid]
+            out[attrs.get("name", "")] = targets[rid]
     return out
+
+
+def _elements(xml: bytes) -> list[tuple[int, str, dict[str, str]]]:
+    """(depth, local name, attributes) of every element, by expat straight (a tree builder
+    costs more than these small parts are worth). A DTD is refused the moment it starts, so
+    no entity is ever declared, let alone expanded or fetched."""
+    found: list[tuple[int, str, dict[str, str]]] = []
+    depth = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        found.append((depth, name.rsplit("}", 1)[-1], attrs))
+        depth += 1
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    def dtd(*args: object) -> None:
+        raise Refused(UNREADABLE, "工作簿结构部件含有 DTD/实体定义（不安全的 XML）")
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = dtd
+    parser.EntityDeclHandler = dtd
+    parser.Parse(xml, True)
+    return found
 
 
 # --- xls (BIFF in OLE2) -----------------------------------------------------------------------

@@ -506,3 +506,23 @@ def test_html_encodings(tmp_path: Path, head: str, encoding: str) -> None:
     """GBK/GB2312 pages (declared or not) and UTF-8 pages all read to the same text."""
     book = _html(tmp_path, f"<html><head>{head}</head><table><tr><td>累计完成</td>", encoding)
     assert book.sheets[0].rows == (("累计完成",),)
+
+
+def test_workbook_structure_parts_refuse_a_dtd_themselves() -> None:
+    """Belt and braces behind check_xml: the parser of workbook.xml and its relationships
+    refuses a DOCTYPE as soon as it starts, and still reads a plain workbook."""
+    rels = (
+        b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        b'2006/relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="t"/>'
+        b"</Relationships>"
+    )
+    book = (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r='
+        '"http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        '<sheet name="进度&amp;表" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ).encode()
+    parts = {"xl/_rels/workbook.xml.rels": rels, "xl/workbook.xml": book}
+    assert _precheck.sheet_parts(parts) == {"进度&表": "xl/worksheets/sheet1.xml"}
+    laughs = b'<!DOCTYPE w [<!ENTITY a "aaaa">]>' + book.replace(b"&amp;", b"&a;")
+    with pytest.raises(_precheck.Refused):
+        _precheck.sheet_parts({**parts, "xl/workbook.xml": laughs})
