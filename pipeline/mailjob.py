@@ -40,6 +40,11 @@ def prepare_emails(
     if not ws.db.exists():
         raise InputError(f"{period} 尚未汇总，请先运行 minsheng run --period {period}")
     with Store(ws.db) as store:
+        if store.counties() and period not in store.periods():
+            raise InputError(
+                "这是市（省）汇总多个县区的工作目录：minsheng email 用于一个县区自己的工作目录，"
+                f"县区比较见 {ws.period_outputs(period)}"
+            )
         report = report_from_store(store, period, ws.targets, ws.config)
     out = ws.period_outputs(period)
     workbook = out / report.workbook_name

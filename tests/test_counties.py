@@ -311,3 +311,13 @@ def test_a_failure_while_storing_stops_the_workers(monkeypatch, tmp_path):
         assert fanout._JOBS == ()
     else:
         pytest.fail("the run should have failed")
+
+
+def test_email_in_a_city_workspace_says_what_it_is_for(tmp_path):
+    """`minsheng email` needs one county's workspace; in a city's it says so instead of
+    claiming the period has not been run."""
+    build(tmp_path)
+    run_job(open_workspace(tmp_path), "2022-06")
+    result = CliRunner().invoke(cli, ["email", "-p", "2022-06", "-w", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "汇总多个县区的工作目录" in result.output and "尚未汇总" not in result.output
