@@ -162,18 +162,24 @@ def _jobs(root: Path):
 )
 def test_two_workers_read_exactly_what_one_process_reads(tmp_path):
     """Read in two forked workers, each county gives the same data, in the same order, and
-    the progress hears each county's file count."""
+    the progress hears each county's file count; a file only the isolated reader may open is
+    read from a worker as from the parent."""
+    import hostile
+
     from pipeline.fanout import read_counties
 
     build(tmp_path)
+    hostile.xml_sheet_without_addresses(tmp_path / "inputs/2022-06/歙县/民政局.xlsx")
     jobs = _jobs(tmp_path)
     heard: list[int] = []
     alone = list(read_counties(jobs, {}, workers=0))
     forked = list(read_counties(jobs, {}, workers=2, on_files=heard.append))
     assert [d.files[0].source.path for d in forked] == [d.files[0].source.path for d in alone]
     assert forked == alone
-    assert heard == [1, 3, 2]  # 休宁县 (its target table is no submission), 歙县, 黟县
+    assert heard == [1, 4, 2]  # 休宁县 (its target table is no submission), 歙县, 黟县
     assert sum(len(d.observations) for d in forked) == 6
+    isolated = next(f for d in forked for f in d.files if f.source.name == "民政局.xlsx")
+    assert [i.code for i in isolated.issues] == ["E-FILE-TOO-LARGE"]  # the worker's verdict
 
 
 def test_the_run_uses_workers_only_for_many_files(monkeypatch, tmp_path):
