@@ -239,11 +239,6 @@ def _fill_merged(grid: list[list[object]], merged: Iterable[Merged]) -> None:
                 grid[r][c] = value
 
 
-def _scan_sheet_xml(xml: bytes) -> Scan | None:
-    """Extent and error cells of one xlsx sheet part (see ``_precheck.scan_sheet_xml``)."""
-    return _precheck.scan_sheet_xml(xml)
-
-
 # --- html (a web page saved as .xls) --------------------------------------------------------
 
 _HTML_READ = (

@@ -322,15 +322,15 @@ def test_sniffed_encrypted_package_is_encrypted_issue(tmp_path: Path) -> None:
 
 def test_error_cells_found_whatever_the_attribute_order(tmp_path: Path) -> None:
     """Error text is recovered from sheet XML with prefixed tags and t= before r=."""
-    from pipeline.read import _scan_sheet_xml
+    from pipeline._precheck import scan_sheet_xml
 
     xml = (
         b'<x:sheetData><x:row r="2"><x:c t="e" r="B2"><x:f>NA()</x:f><x:v>#N/A</x:v></x:c>'
         b'<x:c r="C2" s="3" t="e"><x:v>#REF!</x:v></x:c><x:c r="D2"><x:v>1</x:v></x:c>'
         b"</x:row></x:sheetData>"
     )
-    scan = _scan_sheet_xml(xml)
-    assert scan.errors == {(1, 1): "#N/A", (1, 2): "#REF!"}
+    scan = scan_sheet_xml(xml)
+    assert scan is not None and scan.errors == {(1, 1): "#N/A", (1, 2): "#REF!"}
     assert (scan.rows, scan.cols, scan.too_large) == (2, 4, False)
 
 
