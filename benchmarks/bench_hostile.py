@@ -134,7 +134,7 @@ def main() -> None:
     if args.one:
         one(args.one)
         return
-    from pipeline._precheck import MAX_BOOK_CELLS, MAX_FILE_BYTES, MAX_UNZIPPED
+    from pipeline._bounds import MAX_BOOK_CELLS, MAX_FILE_BYTES, MAX_UNZIPPED
     from pipeline._sandbox import MEMORY_LIMIT
 
     print(

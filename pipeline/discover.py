@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline._bounds import MAX_FILE_BYTES, Refused
 from pipeline._cfb import CfbError, Compound
 from pipeline._memo import IdentityMemo
-from pipeline._precheck import MAX_FILE_BYTES, Refused, zip_names
+from pipeline._zipcheck import zip_names
 from pipeline.errors import InputError
 from pipeline.model import Department, Issue, SourceFile
 

@@ -37,8 +37,16 @@ from pathlib import Path
 import python_calamine
 
 from pipeline import _precheck
+from pipeline._bounds import (
+    IN_PROCESS_XML,
+    MAX_BOOK_CELLS,
+    MAX_COLS,
+    MAX_ROWS,
+    MAX_ZIP_ENTRIES,
+    Refused,
+    Scan,
+)
 from pipeline._htmltable import TableTooLarge, decode_html, first_table
-from pipeline._precheck import MAX_BOOK_CELLS, MAX_COLS, MAX_ROWS, Refused, Scan
 from pipeline._sandbox import read_isolated
 from pipeline.model import Issue
 
@@ -327,7 +335,7 @@ def _small_xml(path: Path) -> bool:
     except (zipfile.BadZipFile, OSError, ValueError):
         return False
     xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
-    return len(infos) <= _precheck.MAX_ZIP_ENTRIES and xml <= _precheck.IN_PROCESS_XML
+    return len(infos) <= MAX_ZIP_ENTRIES and xml <= IN_PROCESS_XML
 
 
 def cell_formats(

@@ -110,7 +110,7 @@ def test_zip_names_are_the_central_directory(tmp_path: Path) -> None:
     zip comment; a directory not where the end record says gives None (zipfile decides)."""
     import io
 
-    from pipeline._precheck import zip_names
+    from pipeline._zipcheck import zip_names
 
     xlsx = write_xlsx(tmp_path / "a.xlsx")
     assert zip_names(io.BytesIO(xlsx.read_bytes())) == set(zipfile.ZipFile(xlsx).namelist())

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from builders import department_sheet, write_xls, write_xlsx
 
-from pipeline import _precheck, _sandbox
+from pipeline import _precheck, _sandbox, _zipcheck
 from pipeline.discover import sniff_format
 from pipeline.job import run_job
 from pipeline.read import Book, Sheet, cell_formats, read_book, read_in_process
@@ -258,7 +258,7 @@ def test_container_limits(
 ) -> None:
     """File size, zip entry count and declared inflated size are each refused before reading."""
     path = hostile.good_xlsx(tmp_path / "a.xlsx")
-    monkeypatch.setattr(_precheck, limit, value)
+    monkeypatch.setattr(_precheck if limit == "MAX_FILE_BYTES" else _zipcheck, limit, value)
     book = read_book(path, "xlsx")
     assert [i.code for i in book.issues] == ["E-FILE-TOO-LARGE"] and book.sheets == ()
     assert why in book.issues[0].message
@@ -311,12 +311,12 @@ def test_dtd_check_sees_utf16_parts() -> None:
     """A DTD hidden in a UTF-16 part is refused too; UTF-16 without one goes to the worker."""
     dtd = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'
     with pytest.raises(_precheck.Refused):
-        _precheck.check_xml("p.xml", dtd.encode("utf-16"))
-    assert _precheck.check_xml("p.xml", "<x/>".encode("utf-16")) is False
-    assert _precheck.check_xml("p.xml", b"<x/>") is True
+        _zipcheck.check_xml("p.xml", dtd.encode("utf-16"))
+    assert _zipcheck.check_xml("p.xml", "<x/>".encode("utf-16")) is False
+    assert _zipcheck.check_xml("p.xml", b"<x/>") is True
     bomless = ' <!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'.encode("utf-16-le")  # expat reads it
     with pytest.raises(_precheck.Refused):
-        _precheck.check_xml("p.xml", bomless)
+        _zipcheck.check_xml("p.xml", bomless)
 
 
 def test_a_bomless_utf16_part_with_entities_is_refused(tmp_path) -> None:

@@ -1,0 +1,161 @@
+"""Zip containers (xlsx, ods, xlsb) checked from their own records before ``zipfile`` or a
+native reader trusts them: the directory's size, the entries' declared and real sizes, CRCs,
+encryption, and DTDs in the XML parts."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from typing import BinaryIO
+
+from pipeline._bounds import (
+    MAX_CENTRAL_DIRECTORY,
+    MAX_RATIO,
+    MAX_UNZIPPED,
+    MAX_ZIP_ENTRIES,
+    RATIO_FLOOR,
+    TOO_LARGE,
+    UNREADABLE,
+    Refused,
+)
+from pipeline._bounds import size_text as _mb
+
+
+def _end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
+    """(entries, central directory size, its offset) from a zip's end records, as zipfile
+    reads them; None when there is no end record."""
+    size = fh.seek(0, io.SEEK_END)
+    fh.seek(max(0, size - 65536 - 22))
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    entries, cd_size, cd_offset = struct.unpack_from("<HII", tail, at + 10)
+    locator = tail[at - 20 : at] if at >= 20 else b""
+    if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and locator[:4] == b"PK\x06\x07":
+        where = struct.unpack_from("<Q", locator, 8)[0]
+        if where + 56 > size:
+            return None  # points outside the file: damaged (zipfile will say so)
+        fh.seek(where)
+        record = fh.read(56)
+        if record[:4] == b"PK\x06\x06" and len(record) == 56:
+            entries, cd_size, cd_offset = struct.unpack_from("<QQQ", record, 32)
+    return entries, cd_size, cd_offset
+
+
+def check_zip_directory(fh: BinaryIO) -> None:
+    """Refuse a zip whose central directory is too big *before* ``zipfile`` builds an object
+    per entry (a 100 MB file can list millions). Read from the end record, as zipfile does."""
+    _checked_end_record(fh)
+
+
+def _checked_end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
+    found = _end_record(fh)
+    if found is None:
+        return None  # not a zip after all: zipfile will say so
+    entries, cd_size, _ = found
+    if entries > MAX_ZIP_ENTRIES or cd_size > MAX_CENTRAL_DIRECTORY:
+        why = f"压缩包内有 {entries} 个部件（目录 {_mb(cd_size)}），超过上限 {MAX_ZIP_ENTRIES}"
+        raise Refused(TOO_LARGE, why)
+    return found
+
+
+def zip_names(fh: BinaryIO) -> set[str] | None:
+    """The member names of a zip, read straight from its central directory (for sniffing:
+    cheaper than ``zipfile``); None when the directory is not where its end record says (a
+    prefixed or damaged zip: let ``zipfile`` judge). Refuses a directory too big to list."""
+    found = _checked_end_record(fh)
+    if found is None:
+        return None
+    entries, cd_size, cd_offset = found
+    if cd_offset + cd_size > fh.seek(0, io.SEEK_END):
+        return None  # not where the end record says (a prefixed or damaged zip)
+    fh.seek(cd_offset)
+    cd = fh.read(cd_size)
+    names: set[str] = set()
+    pos = 0
+    for _ in range(entries):
+        if cd[pos : pos + 4] != b"PK\x01\x02" or pos + 46 > len(cd):
+            return None
+        flags = struct.unpack_from("<H", cd, pos + 8)[0]
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", cd, pos + 28)
+        raw = cd[pos + 46 : pos + 46 + name_len]
+        names.add(raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+        pos += 46 + name_len + extra_len + comment_len
+    return names if pos == len(cd) else None
+
+
+def check_zip(zf: zipfile.ZipFile) -> None:
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise Refused(TOO_LARGE, f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_ZIP_ENTRIES}")
+    names = [i.filename.lower() for i in infos]
+    if len(set(names)) != len(names):  # which copy would a reader take? refuse to guess
+        raise Refused(UNREADABLE, "压缩包内有重名部件（已损坏或被篡改）")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNZIPPED:
+        raise Refused(
+            TOO_LARGE, f"解压后共 {_mb(total)}，超过上限 {_mb(MAX_UNZIPPED)}，疑似压缩炸弹"
+        )
+    for info in infos:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise Refused(
+                TOO_LARGE,
+                f"部件 {info.filename} 压缩比异常（{_mb(info.compress_size)} 解压为 "
+                f"{_mb(info.file_size)}），疑似压缩炸弹",
+            )
+        if info.flag_bits & 0x1:
+            raise Refused(UNREADABLE, "压缩包部件被加密")
+
+
+def inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """A member's bytes, inflated from its raw data with the output capped at its declared size.
+
+    ``None`` when this cannot be checked here (another compression method, over ``limit``).
+    Raises :class:`Refused` when the data inflates to more or less than the zip directory says
+    — the trick that lets a small "declared" member expand without bound in a reader that
+    trusts the directory — or fails its CRC.
+    """
+    if info.file_size > limit or info.compress_type not in (zipfile.ZIP_STORED, 8):
+        return None
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise Refused(UNREADABLE, "压缩结构损坏")
+    name_len, extra_len = struct.unpack_from("<HH", head, 26)
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    raw = fh.read(info.compress_size)
+    if len(raw) < info.compress_size:
+        raise Refused(UNREADABLE, "文件不完整（可能传输中断）")
+    if info.compress_type == zipfile.ZIP_STORED:
+        data, ended = raw, True
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(raw, info.file_size + 1)
+        except zlib.error as exc:
+            raise Refused(UNREADABLE, "压缩数据损坏") from exc
+        ended = inflater.eof
+    if len(data) != info.file_size or not ended:
+        raise Refused(UNREADABLE, f"部件 {info.filename} 的实际大小与声明不符（已损坏或被篡改）")
+    if zlib.crc32(data) != info.CRC:
+        raise Refused(UNREADABLE, f"部件 {info.filename} 校验失败（已损坏）")
+    return data
+
+
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def check_xml(name: str, data: bytes) -> bool:
+    """Raise for a DTD (no OOXML part has one); False when the part is not UTF-8 XML."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in data[:4]:  # UTF-16, BOM or not
+        text = data.decode("utf-16", "replace").encode("utf-8", "replace")
+        if _DTD.search(text):
+            raise Refused(UNREADABLE, f"部件 {name} 含有 DTD/实体定义（不安全的 XML）")
+        return False
+    if _DTD.search(data):
+        raise Refused(UNREADABLE, f"部件 {name} 含有 DTD/实体定义（不安全的 XML）")
+    return True
