@@ -45,12 +45,12 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def _run(workspace: Path, period: str) -> tuple[float, float]:
+def _run(workspace: Path, period: str, *extra: str) -> tuple[float, float]:
     """Seconds and peak memory (MiB) of one `minsheng run` as its own process; the memory is
     the largest sum, sampled every 5 ms, of the run's resident memory and its workers'."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "run", "-p", period, "-w", str(workspace)],
+        [sys.executable, "-m", "pipeline", "run", "-p", period, "-w", str(workspace), *extra],
         stdout=subprocess.DEVNULL,
     )
     peak = 0
@@ -118,6 +118,12 @@ def main() -> None:
                 f"pandas+openpyxl read only {naive:7.2f} s ({naive / len(files) * 1000:5.2f} "
                 f"ms/file) | ratio {naive / seconds:5.1f}×"
             )
+            if counties > 1:  # do the two worker processes pay? the same run in one process
+                alone = min(_run(ws, args.period, "--workers", "0")[0] for _ in range(args.repeat))
+                print(
+                    f"{'':>4}{'':>25}same run in one process {alone:7.2f} s: the two workers "
+                    f"make it {alone / seconds:4.2f}× faster"
+                )
     finally:
         if not args.work:
             shutil.rmtree(root, ignore_errors=True)

@@ -189,16 +189,22 @@ def init(directory: Path) -> None:
 
 @cli.command()
 @click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="汇总多个县区时用几个进程读取（0 为只用本进程；默认文件多时用 2 个）",
+)
 @workspace_options
 def run(
     ws: Workspace,
     period: str,
+    workers: int | None,
 ) -> None:
     """汇总一期报送：读取 inputs/<报告期>/ 下的全部文件，校验、入库并生成报表。"""
     from pipeline.job import run_job
 
     with _progress_bar("读取报送文件") as progress:
-        result = run_job(ws, period, progress=progress)
+        result = run_job(ws, period, progress=progress, workers=workers)
     if result.comparison is not None:
         for report, data in result.counties:
             _echo_summary(f"{report.county} {report.period_label}", report, len(data.files))

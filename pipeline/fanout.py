@@ -53,11 +53,14 @@ def read_period_of(index: int) -> PeriodData:
 _read = read_period_of  # what the pool runs (a test swaps it for one that dies)
 
 
-def workers_for(files: int) -> int:
-    """How many worker processes to read ``files`` files with; 0 means read in this process."""
-    if files < MIN_FILES or sys.platform != "linux":
+def workers_for(files: int, asked: int | None = None) -> int:
+    """How many worker processes to read ``files`` files with; 0 means read in this process.
+    ``asked`` (``minsheng run --workers``) caps it; by default two from MIN_FILES files up."""
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if asked is not None:
+        return max(0, asked)
+    if files < MIN_FILES:
         return 0
     return 2 if (os.cpu_count() or 1) > 1 else 0
 

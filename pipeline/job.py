@@ -148,9 +148,11 @@ def run_job(
     *,
     started: dt.datetime | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> JobResult:
     """Run one period end to end; the data's problems are in the outputs, not exceptions.
-    An inputs folder of county sub-folders is a multi-county run."""
+    An inputs folder of county sub-folders is a multi-county run, its counties read by
+    ``workers`` processes (None: as ``fanout.workers_for`` judges)."""
     t0 = time.perf_counter()
     check_period(period)
     folder = ws.period_inputs(period)
@@ -159,7 +161,7 @@ def run_job(
     started = started or dt.datetime.now().replace(microsecond=0)
     counties = county_folders(folder)
     if counties is not None:
-        return _run_counties(ws, period, counties, started, t0, progress)
+        return _run_counties(ws, period, counties, started, t0, progress, workers)
     out = ws.period_outputs(period)
     written: list[str] = []
     # the store commits just before the outputs are swapped in: a failure keeps both as they were
@@ -190,6 +192,7 @@ def _run_counties(
     started: dt.datetime,
     t0: float,
     progress: Progress | None,
+    workers: int | None,
 ) -> JobResult:
     from pipeline.fanout import CountyRead, read_counties, workers_for
     from pipeline.targets import load_targets
@@ -215,7 +218,10 @@ def _run_counties(
         store.transaction(),
     ):
         read = read_counties(
-            jobs, store.first_seen(), workers_for(candidates), _counter(candidates, progress)
+            jobs,
+            store.first_seen(),
+            workers_for(candidates, workers),
+            _counter(candidates, progress),
         )
         with contextlib.closing(read):  # a failure below stops the workers at once
             for job, data in zip(jobs, read, strict=True):

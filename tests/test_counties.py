@@ -183,19 +183,27 @@ def test_two_workers_read_exactly_what_one_process_reads(tmp_path):
 
 
 def test_the_run_uses_workers_only_for_many_files(monkeypatch, tmp_path):
-    """Whether the counties are read in workers changes nothing in the outputs."""
+    """Workers from MIN_FILES files up, or as many as `--workers` asks; whether the counties
+    are read in workers changes nothing in the outputs."""
     from pipeline import fanout
 
+    linux = __import__("sys").platform == "linux"
     assert fanout.workers_for(16) == 0
+    assert fanout.workers_for(fanout.MIN_FILES) == (2 if linux else 0)
+    assert fanout.workers_for(5000, asked=0) == 0
+    assert fanout.workers_for(6, asked=3) == (3 if linux else 0)
     build(tmp_path)
     run_job(open_workspace(tmp_path), "2022-06")
     out = tmp_path / "outputs/2022-06"
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.csv")}
-    monkeypatch.setattr(fanout, "MIN_FILES", 1)
-    assert fanout.workers_for(6) == (2 if __import__("sys").platform == "linux" else 0)
-    run_job(open_workspace(tmp_path), "2022-06")
+    result = CliRunner().invoke(
+        cli, ["run", "-p", "2022-06", "--workers", "2", "-w", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.csv")}
     assert after == before
+    bad = CliRunner().invoke(cli, ["run", "-p", "2022-06", "--workers", "-1", "-w", str(tmp_path)])
+    assert bad.exit_code == 2
 
 
 def test_a_failed_city_run_leaves_store_and_outputs_as_they_were(monkeypatch, tmp_path):
