@@ -134,3 +134,44 @@ def test_phone_has_no_sideways_scroll(
     assert wide.evaluate("e => e.scrollWidth > e.clientWidth")  # the indicator table scrolls
     page.screenshot(path=tmp_path / f"{variant}-phone.png", full_page=True)
     assert (tmp_path / f"{variant}-phone.png").stat().st_size > 50_000
+
+
+@pytest.fixture(scope="module")
+def comparison_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The county comparison of a city's run over 30 generated counties."""
+    import sys
+
+    from pipeline.job import run_job
+    from pipeline.workspace import open_workspace
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from make_counties import generate
+
+    root = tmp_path_factory.mktemp("city")
+    generate(root, 30, "2022-06")
+    (root / "minsheng.toml").write_text('county = "黄山市"\n', encoding="utf-8")
+    result = run_job(open_workspace(root), "2022-06")
+    assert result.comparison is not None
+    return result.outputs / result.comparison.html_name
+
+
+def test_the_county_comparison_in_a_browser(
+    browser: Browser, comparison_page: Path, tmp_path: Path
+) -> None:
+    """The city's comparison page loads offline without errors, ranks every county, keeps its
+    task matrix in a scrolling box on a phone, and prints to A4."""
+    watched = open_page(browser, comparison_page, DESKTOP)
+    assert watched.errors == []
+    assert all(u.startswith(("file://", "data:")) for u in watched.requests), watched.requests
+    page = watched.page
+    assert page.locator("h1").inner_text() == "黄山市2022年民生实事县区进展比较（截至6月底）"
+    assert page.locator("#ranking li.task").count() == 30
+    assert page.locator("#matrix tbody tr").count() == 30
+    ranks = [int(t) for t in page.locator("#ranking .task-no").all_inner_texts()]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    phone = open_page(browser, comparison_page, PHONE).page
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert phone.locator("#matrix .table-wrap").evaluate("e => e.scrollWidth > e.clientWidth")
+    pdf = tmp_path / "compare.pdf"
+    page.pdf(path=pdf, format="A4")
+    assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 50_000
