@@ -21,6 +21,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
@@ -165,31 +166,40 @@ def scan_sheet_xml(xml: bytes) -> Scan | None:
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name → zip member of its XML, from workbook.xml and its relationships."""
     targets: dict[str, str] = {}
-    for depth, _, attrs in _elements(parts["xl/_rels/workbook.xml.rels"]):
-        if depth == 1:  # the root's children: one Relationship each
-            target = attrs.get("Target", "")
-            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            targets[attrs.get("Id", "")] = posixpath.normpath(target)
+    # the root's children: one Relationship each
+    for _, _, attrs in _elements(parts["xl/_rels/workbook.xml.rels"], lambda d, _: d == 1):
+        target = attrs.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[attrs.get("Id", "")] = posixpath.normpath(target)
     out: dict[str, str] = {}
-    for _, local, attrs in _elements(parts["xl/workbook.xml"]):
-        if local != "sheet":
-            continue
+    for _, _, attrs in _elements(parts["xl/workbook.xml"], lambda _, name: name == "sheet"):
         rid = next((v for k, v in attrs.items() if k.rsplit("}", 1)[-1] == "id"), "")
         if rid in targets:
             out[attrs.get("name", "")] = targets[rid]
     return out
 
 
-def _elements(xml: bytes) -> list[tuple[int, str, dict[str, str]]]:
-    """(depth, local name, attributes) of every element, by expat straight (a tree builder
-    costs more than these small parts are worth). A DTD is refused the moment it starts, so
-    no entity is ever declared, let alone expanded or fetched."""
+MAX_STRUCTURE_ELEMENTS = 100_000  # a workbook.xml lists sheets and names: hundreds at most
+
+
+def _elements(
+    xml: bytes, keep: Callable[[int, str], bool]
+) -> list[tuple[int, str, dict[str, str]]]:
+    """(depth, local name, attributes) of the elements ``keep(depth, name)`` wants, by expat
+    straight (a tree builder costs more than these small parts are worth). A DTD is refused
+    the moment it starts, so no entity is ever declared, let alone expanded or fetched; more
+    than MAX_STRUCTURE_ELEMENTS elements is no workbook structure (ValueError)."""
     found: list[tuple[int, str, dict[str, str]]] = []
-    depth = 0
+    depth = seen = 0
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal depth
-        found.append((depth, name.rsplit("}", 1)[-1], attrs))
+        nonlocal depth, seen
+        seen += 1
+        if seen > MAX_STRUCTURE_ELEMENTS:
+            raise ValueError("too many elements for a workbook structure part")
+        local = name.rsplit("}", 1)[-1]
+        if keep(depth, local):
+            found.append((depth, local, attrs))
         depth += 1
 
     def end(name: str) -> None:

@@ -152,7 +152,11 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 def check_xml(name: str, data: bytes) -> bool:
     """Raise for a DTD (no OOXML part has one); False when the part is not UTF-8 XML."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in data[:4]:  # UTF-16, BOM or not
-        text = data.decode("utf-16", "replace").encode("utf-8", "replace")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            codec = "utf-16"  # the mark says the byte order
+        else:  # no mark: a zero before the first character means big-endian
+            codec = "utf-16-be" if data[:1] == b"\0" else "utf-16-le"
+        text = data.decode(codec, "replace").encode("utf-8", "replace")
         if _DTD.search(text):
             raise Refused(UNREADABLE, f"部件 {name} 含有 DTD/实体定义（不安全的 XML）")
         return False

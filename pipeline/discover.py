@@ -111,8 +111,11 @@ def sniff_format(path: Path, data: bytes | None = None) -> str:
     if data is not None:
         head = data[:HEAD_BYTES]
     else:
-        with Path(path).open("rb") as fh:
-            head = fh.read(HEAD_BYTES)
+        try:
+            with Path(path).open("rb") as fh:
+                head = fh.read(HEAD_BYTES)
+        except OSError:  # open in Excel on Windows (locked), or no permission to read it
+            return "locked"
     if not head:
         return "empty"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):

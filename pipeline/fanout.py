@@ -58,8 +58,8 @@ def workers_for(files: int, asked: int | None = None) -> int:
     ``asked`` (``minsheng run --workers``) caps it; by default two from MIN_FILES files up."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    if asked is not None:
-        return max(0, asked)
+    if asked is not None:  # never more than the cores: more processes only take turns
+        return max(0, min(asked, os.cpu_count() or 1))
     if files < MIN_FILES:
         return 0
     return 2 if (os.cpu_count() or 1) > 1 else 0
@@ -74,7 +74,7 @@ def read_counties(
     """Each job's :class:`PeriodData`, in the order of ``jobs``; ``on_files(n)`` after each
     county with the number of files it held (for a progress bar)."""
     global _JOBS, _FIRST_SEEN
-    if workers < 1:
+    if workers < 1 or not jobs:
         for job in jobs:
             data = read_period(
                 job.folder, job.period, job.targets, job.config, first_seen, exclude=job.exclude
@@ -87,7 +87,7 @@ def read_counties(
     done = 0
     try:
         context = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
         try:
             for data in pool.map(_read, range(len(jobs))):
                 if on_files:

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from pipeline.errors import OutputError
+from pipeline.errors import InputError, OutputError
 from pipeline.store import ISSUE_FIELDS
 
 OBSERVATION_COLUMNS = [
@@ -58,8 +58,8 @@ def staged(target: Path) -> Iterator[Path]:
     removed (the previous outputs untouched) when it fails or the run is killed.
 
     Folders other commands made in ``target`` (``templates/``, ``outbox/``) are copied in
-    first, so that after the block only the renames remain. An ``OSError`` about the outputs
-    folder becomes an :class:`OutputError`; one about anything else (an input) passes as is.
+    again after the block, then only the renames remain. An ``OSError`` about the outputs
+    folder becomes an :class:`OutputError`, one about anything else an :class:`InputError`.
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +73,9 @@ def staged(target: Path) -> Iterator[Path]:
             if (target / name).is_dir():
                 shutil.copytree(target / name, tmp / name)
         yield tmp
+        for name in CARRIED_OVER:  # and what they wrote while this run went on
+            if (target / name).is_dir():
+                _merge(target / name, tmp / name)
         old = target.parent / f".{target.name}.old"
         if old.exists():
             shutil.rmtree(old)
@@ -84,11 +87,27 @@ def staged(target: Path) -> Iterator[Path]:
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if not _about(exc, target.parent):
-            raise
+            where = exc.filename or exc.filename2 or ""
+            raise InputError(f"无法读取 {os.fsdecode(where)}：{exc.strerror or exc}") from exc
         raise OutputError(f"无法写入输出目录 {target}：{exc}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _merge(src: Path, dst: Path) -> None:
+    """Copy into ``dst`` the files of ``src`` it lacks or holds in another version."""
+    for path in src.rglob("*"):
+        if not path.is_file():
+            continue
+        there = dst / path.relative_to(src)
+        mine = path.stat()
+        if there.is_file():
+            theirs = there.stat()
+            if (theirs.st_size, theirs.st_mtime_ns) == (mine.st_size, mine.st_mtime_ns):
+                continue
+        there.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, there)
 
 
 def _about(exc: OSError, folder: Path) -> bool:

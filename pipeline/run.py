@@ -244,7 +244,14 @@ def _receipts(path: Path) -> tuple[dict[str, dt.datetime], list[Issue]]:
         return {}, []
     out: dict[str, dt.datetime] = {}
     issues: list[Issue] = []
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    try:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:  # open in Excel on Windows, or no permission: arrival times unknown
+        msg = (
+            "收文登记无法打开（可能正在被 Excel 打开），本次按文件时间判断是否按时报送，"
+            "请关闭后重新汇总"
+        )
+        return {}, [Issue("warning", "W-RECEIPT-UNREADABLE", msg, file=RECEIPTS)]
     for n, row in enumerate(csv.reader(text.splitlines()), start=1):
         if n == 1 or len(row) < 2 or not row[0].strip():
             continue

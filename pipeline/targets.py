@@ -78,7 +78,11 @@ def load_targets(path: str | Path | None = None) -> TargetTable:
     path = Path(path) if path else default_targets_path()
     if not path.is_file():
         raise TargetTableError(f"找不到目标任务分解表文件：{path}")
-    book = read_book(path, sniff_format(path))
+    fmt = sniff_format(path)
+    if fmt == "locked":
+        why = "可能正在被 Excel 打开，或没有读取权限，请关闭后重试"
+        raise TargetTableError(f"目标任务分解表无法打开（{path.name}）：{why}")
+    book = read_book(path, fmt)
     if not book.sheets:
         why = book.issues[0].message if book.issues else "文件中没有工作表"
         raise TargetTableError(f"目标任务分解表无法打开（{path.name}）：{why}")

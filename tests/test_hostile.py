@@ -314,9 +314,10 @@ def test_dtd_check_sees_utf16_parts() -> None:
         _zipcheck.check_xml("p.xml", dtd.encode("utf-16"))
     assert _zipcheck.check_xml("p.xml", "<x/>".encode("utf-16")) is False
     assert _zipcheck.check_xml("p.xml", b"<x/>") is True
-    bomless = ' <!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'.encode("utf-16-le")  # expat reads it
-    with pytest.raises(_precheck.Refused):
-        _zipcheck.check_xml("p.xml", bomless)
+    for order in ("utf-16-le", "utf-16-be"):  # no byte-order mark: expat reads it either way
+        bomless = ' <!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'.encode(order)
+        with pytest.raises(_precheck.Refused):
+            _zipcheck.check_xml("p.xml", bomless)
 
 
 def test_a_bomless_utf16_part_with_entities_is_refused(tmp_path) -> None:
@@ -353,8 +354,23 @@ def test_zip_end_records_pointing_far_away_do_not_stop_the_run(tmp_path, case) -
         data = body + record + b"PK\x06\x07" + struct.pack("<IQI", 0, len(body), 1)
     path = tmp_path / "odd.xlsx"
     path.write_bytes(data + end(0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF))
+    assert _zipcheck.zip_names(io.BytesIO(path.read_bytes())) is None  # no seek to 2**63
     assert sniff_format(path) == "zip"
     assert sniff_format(path, path.read_bytes()) == "zip"
+
+
+def test_a_structure_part_of_a_million_elements_is_not_held_in_memory(tmp_path) -> None:
+    """workbook.xml.rels swollen with empty elements: the structure parser gives up (the
+    file goes to the isolated reader) instead of keeping every element."""
+    base = hostile.good_xlsx(tmp_path / "base.xlsx")
+
+    def swollen(data: bytes) -> bytes:
+        return data.replace(b"</Relationships>", b"<a/>" * 200_000 + b"</Relationships>")
+
+    rels = "xl/_rels/workbook.xml.rels"
+    path = hostile.rewrite_zip(base, tmp_path / "swollen.xlsx", {rels: swollen})
+    plan = _precheck.plan(path, "xlsx")
+    assert plan.isolate and "工作簿结构无法解析" in plan.reason
 
 
 # --- the worker --------------------------------------------------------------------------------

@@ -450,10 +450,10 @@ def test_a_failed_render_keeps_the_store_and_the_outputs_as_they_were(monkeypatc
 
 
 def test_an_input_error_is_not_called_an_output_error(monkeypatch, tmp_path):
-    """An OSError about an input file passes as what it is; one about the outputs folder is
-    reported as the outputs folder's problem."""
+    """An OSError about an input file is an input problem; one about the outputs folder is
+    reported as the outputs folder's problem (both a message, not a traceback)."""
     import pipeline.render
-    from pipeline.errors import OutputError
+    from pipeline.errors import InputError, OutputError
 
     submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
     inputs = tmp_path / "inputs/2022-06/司法局.xlsx"
@@ -462,7 +462,7 @@ def test_an_input_error_is_not_called_an_output_error(monkeypatch, tmp_path):
         raise PermissionError(13, "Permission denied", str(inputs))
 
     monkeypatch.setattr(pipeline.render, "render_all", unreadable)
-    with pytest.raises(PermissionError):
+    with pytest.raises(InputError, match=r"无法读取 .*司法局\.xlsx"):
         run(tmp_path, "2022-06")
 
     def disk_full(report, out, ws):
@@ -472,3 +472,67 @@ def test_an_input_error_is_not_called_an_output_error(monkeypatch, tmp_path):
     with pytest.raises(OutputError, match="无法写入输出目录"):
         run(tmp_path, "2022-06")
     assert not list((tmp_path / "outputs").glob(".2022-06*"))
+
+
+def test_a_locked_receipts_register_is_a_warning(monkeypatch, tmp_path):
+    """收文登记.csv open in Excel: the run goes on, judging arrival by the files' times."""
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]], "2022-07-03")
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "收文登记.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    run(tmp_path, "2022-06")
+    issues = table(tmp_path / "outputs/2022-06/issues.csv")
+    assert [(r["code"], r["file"]) for r in issues if r["code"] == "W-RECEIPT-UNREADABLE"] == [
+        ("W-RECEIPT-UNREADABLE", "收文登记.csv")
+    ]
+    assert obs(tmp_path, "2022-06")["18.1"]["value"] == "55"
+
+
+def test_files_other_commands_write_during_a_run_are_kept(monkeypatch, tmp_path):
+    """`minsheng email` writing to outbox/ while a run renders: the swap keeps its file."""
+    import pipeline.render
+
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    run(tmp_path, "2022-06")
+    outbox = tmp_path / "outputs/2022-06/outbox"
+    outbox.mkdir()
+    (outbox / "early.eml").write_text("before the run", encoding="utf-8")
+    real = pipeline.render.render_all
+
+    def render_while_emailing(report, out, ws):
+        (outbox / "during.eml").write_text("during the run", encoding="utf-8")
+        (outbox / "early.eml").write_text("rewritten during the run", encoding="utf-8")
+        return real(report, out, ws)
+
+    monkeypatch.setattr(pipeline.render, "render_all", render_while_emailing)
+    run(tmp_path, "2022-06")
+    assert (outbox / "during.eml").read_text(encoding="utf-8") == "during the run"
+    assert (outbox / "early.eml").read_text(encoding="utf-8") == "rewritten during the run"
+
+
+def test_check_and_targets_say_a_locked_file_is_locked(monkeypatch, tmp_path):
+    """`minsheng check` on a file open in Excel reports it; a locked target table is a
+    message, not a traceback."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    path = submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    real = Path.open
+
+    def locked_open(self: Path, *args, **kwargs):
+        if self.name in (path.name, "目标.xlsx"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    (tmp_path / "目标.xlsx").write_bytes(b"")
+    monkeypatch.setattr(Path, "open", locked_open)
+    checked = CliRunner().invoke(cli, ["check", str(path), "-w", str(tmp_path)])
+    assert "E-FILE-UNREADABLE" in checked.output and "可能正在被 Excel" in checked.output
+    targets = CliRunner().invoke(cli, ["targets", "--targets", str(tmp_path / "目标.xlsx")])
+    assert targets.exit_code == 1 and "可能正在被 Excel 打开" in targets.output
