@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.discover import is_ignored
 from pipeline.outputs import format_share
 from pipeline.report import Report
+from pipeline.run import RECEIPTS
 
 TARGETS_MARK = "目标任务分解表"  # a county's own target table inside its folder
 
@@ -23,12 +24,18 @@ class County:
 
 def county_folders(period_dir: Path) -> list[County] | None:
     """The county sub-folders of a period's inputs, by name; None for a single county's
-    folder (no sub-folders)."""
+    folder: no sub-folders, or submission files beside them (an 附件 or unpacked-zip folder
+    in a county's month must not turn its run into a city's)."""
     subs = sorted(
         (p for p in period_dir.iterdir() if p.is_dir() and not is_ignored(p.name)),
         key=lambda p: p.name,
     )
-    if not subs:
+    loose = [
+        p
+        for p in period_dir.iterdir()
+        if p.is_file() and not is_ignored(p.name) and p.name != RECEIPTS
+    ]
+    if not subs or loose:  # files of its own: one county's folder (its sub-folders are warned)
         return None
     out = []
     for sub in subs:

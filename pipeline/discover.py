@@ -59,7 +59,8 @@ def discover(
     """The direct files of ``folder`` sorted by name, with sniffed format and guesses.
 
     ``year`` completes month-only file names ("交通局6月") into a period guess; by default it
-    is taken from a folder named like ``2022-06``. Ignored files and sub-folders are skipped.
+    is taken from a folder named like ``2022-06``. Ignored files are skipped; a sub-folder
+    holding files is skipped with a warning.
     """
     folder = Path(folder)
     if not folder.exists():
@@ -69,8 +70,14 @@ def discover(
     if year is None and (m := re.fullmatch(r"(20\d{2})-(0[1-9]|1[0-2])", folder.name)):
         year = int(m.group(1))
     files: list[SourceFile] = []
+    issues: list[Issue] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if is_ignored(path.name) or not path.is_file():
+        if is_ignored(path.name):
+            continue
+        if path.is_dir():
+            issues.extend(_unread_folder(path))
+            continue
+        if not path.is_file():
             continue
         stat = path.stat()
         try:
@@ -91,7 +98,21 @@ def discover(
                 period_guess=period_from_name(path.name, year),
             )
         )
-    return files, []
+    return files, issues
+
+
+def _unread_folder(folder: Path) -> list[Issue]:
+    """A sub-folder's files are not submissions of this folder: said, so that none is
+    missed in silence (an unpacked zip, an 附件 folder, a county's folder among files)."""
+    inside = [p for p in folder.rglob("*") if p.is_file() and not is_ignored(p.name)]
+    if not inside:
+        return []
+    msg = (
+        f"子文件夹“{folder.name}”中的 {len(inside)} 个文件未读取：报送文件请直接放在"
+        f"“{folder.parent.name}”文件夹中；市（省）汇总多个县区时，请把每个县区的文件放入"
+        "各自的子文件夹，本月文件夹中不要再放其他文件"
+    )
+    return [Issue("warning", "W-SUBFOLDER-IGNORED", msg, file=f"{folder.name}/")]
 
 
 def _sha256(path: Path) -> str:

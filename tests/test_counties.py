@@ -337,3 +337,35 @@ def test_email_in_a_city_workspace_says_what_it_is_for(tmp_path):
     result = CliRunner().invoke(cli, ["email", "-p", "2022-06", "-w", str(tmp_path)])
     assert result.exit_code == 1
     assert "汇总多个县区的工作目录" in result.output and "尚未汇总" not in result.output
+
+
+def test_a_county_folder_holding_a_folder_warns_in_that_county(tmp_path):
+    """Inside a city's run, a county's sub-folder is that county's warning."""
+    build(tmp_path)
+    nested = tmp_path / "inputs/2022-06/歙县/旧版"
+    nested.mkdir()
+    (nested / "司法局.xlsx").write_bytes(
+        (tmp_path / "inputs/2022-06/歙县/司法局.xlsx").read_bytes()
+    )
+    result = run_job(open_workspace(tmp_path), "2022-06")
+    assert result.comparison is not None
+    by_county = {r.county: r for r, _ in result.counties}
+    codes = [(i.code, i.file) for i in by_county["歙县"].issues if i.code.startswith("W-SUBF")]
+    assert codes == [("W-SUBFOLDER-IGNORED", "旧版/")]
+    assert not [i for i in by_county["黟县"].issues if i.code == "W-SUBFOLDER-IGNORED"]
+
+
+def test_a_file_beside_the_county_folders_is_said_not_guessed(tmp_path):
+    """A city's month with a stray file at its top: no guess which was meant; it is read as
+    one folder and each county folder is named as not read, with what to do."""
+    build(tmp_path)
+    (tmp_path / "inputs/2022-06/汇总说明.docx").write_bytes(b"PK\x03\x04" + bytes(30))
+    result = run_job(open_workspace(tmp_path), "2022-06")
+    assert result.comparison is None and result.report is not None
+    unread = sorted(i.file for i in result.report.issues if i.code == "W-SUBFOLDER-IGNORED")
+    assert unread == ["休宁县/", "歙县/", "黟县/"]
+    assert all(
+        "本月文件夹中不要再放其他文件" in i.message
+        for i in result.report.issues
+        if i.code == "W-SUBFOLDER-IGNORED"
+    )

@@ -126,7 +126,8 @@ def test_zip_names_are_the_central_directory(tmp_path: Path) -> None:
 
 
 def test_discover_lists_direct_files_sorted_and_skips_noise(tmp_path: Path) -> None:
-    """Lock files, Thumbs.db, dotfiles and sub-folders are skipped silently; rest by name."""
+    """Lock files, Thumbs.db and dotfiles are skipped silently, a sub-folder with a warning
+    naming it and its file count (an empty one silently); the rest are listed by name."""
     folder = tmp_path / "2022-06"
     folder.mkdir()
     write_xlsx(folder / "县住建局6月.xlsx")
@@ -139,9 +140,11 @@ def test_discover_lists_direct_files_sorted_and_skips_noise(tmp_path: Path) -> N
     (folder / "说明.txt").write_bytes(b"")
     (folder / "sub").mkdir()
     write_xlsx(folder / "sub" / "民政局.xlsx")
+    (folder / "empty").mkdir()
 
     files, issues = discover(folder, DEPARTMENTS)
-    assert issues == []
+    assert [(i.code, i.file) for i in issues] == [("W-SUBFOLDER-IGNORED", "sub/")]
+    assert "子文件夹“sub”中的 1 个文件未读取" in issues[0].message
     assert [(f.name, f.format, f.department, f.period_guess) for f in files] == [
         ("交通局 六月 进度.xls", "html", "县交通运输局", "2022-06"),
         ("县住建局6月.xlsx", "xlsx", "县住房和城乡建设局", "2022-06"),

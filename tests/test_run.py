@@ -536,3 +536,20 @@ def test_check_and_targets_say_a_locked_file_is_locked(monkeypatch, tmp_path):
     assert "E-FILE-UNREADABLE" in checked.output and "可能正在被 Excel" in checked.output
     targets = CliRunner().invoke(cli, ["targets", "--targets", str(tmp_path / "目标.xlsx")])
     assert targets.exit_code == 1 and "可能正在被 Excel 打开" in targets.output
+
+
+def test_a_sub_folder_does_not_turn_a_county_into_a_city(tmp_path):
+    """A county's month with an 附件 folder (or an unpacked zip) beside its files: the files
+    are read as the county's, and the folder's files are named as not read."""
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    extra = tmp_path / "inputs/2022-06/附件"
+    extra.mkdir()
+    (extra / "照片.jpg").write_bytes(b"\xff\xd8\xff" + bytes(100))
+    (extra / "残联.xlsx").write_bytes((tmp_path / "inputs/2022-06/司法局.xlsx").read_bytes())
+    result = run(tmp_path, "2022-06")
+    assert result.report is not None and result.comparison is None
+    assert obs(tmp_path, "2022-06")["18.1"]["value"] == "55"
+    issues = table(tmp_path / "outputs/2022-06/issues.csv")
+    unread = [r for r in issues if r["code"] == "W-SUBFOLDER-IGNORED"]
+    assert [r["file"] for r in unread] == ["附件/"]
+    assert "2 个文件未读取" in unread[0]["message"]
