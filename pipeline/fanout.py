@@ -42,12 +42,15 @@ _JOBS: Sequence[CountyRead] = ()
 _FIRST_SEEN: dict[str, dt.datetime] = {}
 
 
+def _read_job(job: CountyRead, first_seen: dict[str, dt.datetime]) -> PeriodData:
+    return read_period(
+        job.folder, job.period, job.targets, job.config, first_seen, exclude=job.exclude
+    )
+
+
 def read_period_of(index: int) -> PeriodData:
     """The county ``index`` of the jobs handed to the workers (what a worker runs)."""
-    job = _JOBS[index]
-    return read_period(
-        job.folder, job.period, job.targets, job.config, _FIRST_SEEN, exclude=job.exclude
-    )
+    return _read_job(_JOBS[index], _FIRST_SEEN)
 
 
 _read = read_period_of  # what the pool runs (a test swaps it for one that dies)
@@ -76,9 +79,7 @@ def read_counties(
     global _JOBS, _FIRST_SEEN
     if workers < 1 or not jobs:
         for job in jobs:
-            data = read_period(
-                job.folder, job.period, job.targets, job.config, first_seen, exclude=job.exclude
-            )
+            data = _read_job(job, first_seen)
             if on_files:
                 on_files(len(data.files))
             yield data
