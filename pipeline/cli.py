@@ -208,8 +208,12 @@ def run(
     if result.comparison is not None:
         for report, data in result.counties:
             _echo_summary(f"{report.county} {report.period_label}", report, len(data.files))
+        for county, why in result.comparison.unread:
+            click.echo(f"{county}：未汇总。{why}")
         best = result.comparison.rows[0]
-        click.echo(f"共 {len(result.counties)} 个县区；平均完成进度第一：{best.county}。")
+        skipped = len(result.comparison.unread)
+        more = f"（另有 {skipped} 个未汇总）" if skipped else ""
+        click.echo(f"共 {len(result.counties)} 个县区{more}；平均完成进度第一：{best.county}。")
     else:
         assert result.report is not None and result.data is not None
         _echo_summary(result.report.period_label, result.report, len(result.data.files))

@@ -81,6 +81,7 @@ class Comparison:
     task_names: tuple[str, ...]
     rows: tuple[CountyRow, ...]
     version: str
+    unread: tuple[tuple[str, str], ...] = ()  # (county, why) of counties not summarised
 
     @property
     def workbook_name(self) -> str:
@@ -96,9 +97,11 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return round(sum(known) / len(known), 6) if known else None
 
 
-def compare(region: str, reports: Sequence[Report]) -> Comparison:
+def compare(
+    region: str, reports: Sequence[Report], unread: Sequence[tuple[str, str]] = ()
+) -> Comparison:
     """Rank counties by mean task completion (ties: reporting rate, then name); equal
-    figures share a rank."""
+    figures share a rank. ``unread`` counties are listed after them, with the reason."""
     first = reports[0]
     task_ids = tuple(t.id for t in first.tasks)
     names = tuple(t.name for t in first.tasks)
@@ -153,6 +156,7 @@ def compare(region: str, reports: Sequence[Report]) -> Comparison:
         task_names=names,
         rows=tuple(rows),
         version=first.version,
+        unread=tuple(unread),
     )
 
 
@@ -172,7 +176,8 @@ COUNTY_COLUMNS = [
 
 
 def county_rows(c: Comparison) -> list[list[str]]:
-    """counties.csv: one row per county, best first, with each task's completion."""
+    """counties.csv: one row per county, best first, with each task's completion; then the
+    counties not summarised, with no figures and the reason in ``note``."""
     return [
         [
             str(r.rank),
@@ -187,6 +192,10 @@ def county_rows(c: Comparison) -> list[list[str]]:
             str(r.departments_on_time),
             str(r.errors),
             *(format_share(x) for x in r.task_completion),
+            "",
         ]
         for r in c.rows
+    ] + [
+        ["", county, *[""] * (len(COUNTY_COLUMNS) - 2 + len(c.task_ids)), f"未汇总：{why}"]
+        for county, why in c.unread
     ]

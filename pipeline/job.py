@@ -22,7 +22,7 @@ from pipeline.counties import (
     county_folders,
     county_rows,
 )
-from pipeline.errors import InputError
+from pipeline.errors import InputError, TargetTableError
 from pipeline.model import Issue, TargetTable
 from pipeline.outputs import (
     ISSUE_COLUMNS,
@@ -197,16 +197,18 @@ def _run_counties(
     from pipeline.fanout import CountyRead, read_counties, workers_for
     from pipeline.targets import load_targets
 
-    jobs = [
-        CountyRead(
-            county.folder,
-            period,
-            load_targets(county.targets_file) if county.targets_file else ws.targets,
-            replace(ws.config, county=county.name),
-            TARGETS_MARK,
-        )
-        for county in counties
-    ]
+    jobs: list[CountyRead] = []
+    unread: list[tuple[str, str]] = []  # a county's own target table unusable: said, not fatal
+    for county in counties:
+        try:
+            targets = load_targets(county.targets_file) if county.targets_file else ws.targets
+        except TargetTableError as exc:
+            unread.append((county.name, str(exc)))
+            continue
+        config = replace(ws.config, county=county.name)
+        jobs.append(CountyRead(county.folder, period, targets, config, TARGETS_MARK))
+    if not jobs:
+        raise InputError("；".join(f"{name}：{why}" for name, why in unread))
     candidates = _candidates(ws.period_inputs(period))
     results: list[tuple[Report, PeriodData]] = []
     written: list[str] = []
@@ -231,7 +233,7 @@ def _run_counties(
                 sub = tmp / report.county
                 sub.mkdir()
                 written.extend(f"{report.county}/{name}" for name in write_csvs(report, sub))
-        comparison = compare(ws.config.county, [r for r, _ in results])
+        comparison = compare(ws.config.county, [r for r, _ in results], unread)
         t_checked = time.perf_counter()
         _write_comparison(tmp, comparison, written, ws)
         manifest = _manifest(period, started, ws.targets.source, [d for _, d in results], None)
@@ -247,7 +249,7 @@ def _write_comparison(tmp: Path, comparison: Comparison, written: list[str], ws:
 
     (tmp / "counties.csv").write_text(
         csv_text(
-            [*COUNTY_COLUMNS, *(f"task_{i}" for i in comparison.task_ids)],
+            [*COUNTY_COLUMNS, *(f"task_{i}" for i in comparison.task_ids), "note"],
             county_rows(comparison),
         ),
         encoding="utf-8",

@@ -369,3 +369,43 @@ def test_a_file_beside_the_county_folders_is_said_not_guessed(tmp_path):
         for i in result.report.issues
         if i.code == "W-SUBFOLDER-IGNORED"
     )
+
+
+@pytest.mark.filterwarnings("ignore:(Unknown|Conditional Formatting) extension:UserWarning")
+def test_a_county_with_an_unusable_target_table_is_named_and_the_rest_run(tmp_path):
+    """One county's own target table is malformed: that county is not summarised (and says
+    why, in the CLI, counties.csv, the workbook and the page); the other counties are."""
+    build(tmp_path)
+    broken = tmp_path / "inputs/2022-06/歙县/歙县目标任务分解表.xlsx"
+    wb = openpyxl.load_workbook(default_targets_path())
+    wb.remove(wb["目标任务分解表"])
+    wb.save(broken)
+    result = CliRunner().invoke(cli, ["run", "-p", "2022-06", "-w", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "歙县：未汇总。" in result.output and "缺少工作表“目标任务分解表”" in result.output
+    assert "共 2 个县区（另有 1 个未汇总）" in result.output
+    out = tmp_path / "outputs/2022-06"
+    table = rows(out / "counties.csv")
+    assert [(r["rank"], r["county"]) for r in table] == [
+        ("1", "黟县"),
+        ("2", "休宁县"),
+        ("", "歙县"),
+    ]
+    assert table[-1]["note"].startswith("未汇总：") and table[0]["note"] == ""
+    assert not (out / "歙县").exists()
+    book = openpyxl.load_workbook(out / "黄山市2022年民生实事县区比较（2022-06）.xlsx")
+    cells = [c.value for row in book["县区排名"].iter_rows() for c in row if c.value]
+    assert "未汇总的县区" in cells and "歙县" in cells
+    html = (out / "黄山市2022年民生实事县区比较（2022-06）.html").read_text(encoding="utf-8")
+    assert "未汇总的县区" in html and "<strong>歙县</strong>" in html
+    with Store(tmp_path / "minsheng.db") as store:
+        assert store.counties() == ["休宁县", "黟县"]
+
+
+def test_a_city_run_where_no_county_can_be_summarised_stops_with_the_reasons(tmp_path):
+    build(tmp_path)
+    for county in ("黟县", "歙县", "休宁县"):
+        (tmp_path / f"inputs/2022-06/{county}/{county}目标任务分解表.xlsx").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["run", "-p", "2022-06", "-w", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "黟县：" in result.output and "歙县：" in result.output

@@ -66,6 +66,13 @@ def _workbook(c: Comparison, path: Path) -> None:
         ranking.conditional_format(
             3, 2, last, 2, {"type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True}
         )
+    if c.unread:  # counties not summarised: named under the ranking, with the reason
+        ranking.write(last + 2, 0, "未汇总的县区", st.get(bold=True))
+        note = st.get(text_wrap=True, valign="top", border=1)
+        for n, (county, why) in enumerate(c.unread, start=last + 3):
+            ranking.write(n, 1, county, note)
+            ranking.merge_range(n, 2, n, len(cols) - 1, why, note)
+            ranking.set_row(n, 45)
     page_setup(ranking)
 
     matrix = wb.add_worksheet("任务完成度")
