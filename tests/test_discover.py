@@ -230,3 +230,26 @@ def test_department_tie_on_the_same_alias_is_ambiguous() -> None:
 def test_period_from_name(name: str, year: int | None, period: str | None) -> None:
     """Month in a file name → YYYY-MM; unclear or year-less names → None."""
     assert period_from_name(name, year) == period
+
+
+def test_a_file_over_the_size_limit_is_hashed_and_sniffed_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_FILE_BYTES the file is hashed in blocks and sniffed from its head (the reader
+    refuses it later); the hash is the same as for the whole bytes."""
+    import pipeline.discover as discover_module
+
+    folder = tmp_path / "2022-06"
+    folder.mkdir()
+    path = write_xlsx(folder / "县住建局6月.xlsx")
+    monkeypatch.setattr(discover_module, "MAX_FILE_BYTES", 100)
+    real = Path.read_bytes
+
+    def no_whole_read(p: Path) -> bytes:
+        assert p != path, "read whole"
+        return real(p)
+
+    monkeypatch.setattr(Path, "read_bytes", no_whole_read)
+    (found,), _ = discover(folder, DEPARTMENTS)
+    assert found.sha256 == hashlib.sha256(real(path)).hexdigest()
+    assert found.format == "xlsx"
