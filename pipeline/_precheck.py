@@ -138,6 +138,30 @@ _ERROR_CELL = re.compile(
 )
 
 
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_ODD_CELL = re.compile(rb"<c[^ \w.:-]")  # <c>, <c/>, <c\tr=…: a cell tag not "<c "
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …>, maybe (or text that looks like it)
+QUICK_CELLS = 100_000  # an extent this small needs no exact scan (see _quick_extent)
+
+
+def _quick_extent(xml: bytes) -> tuple[int, int] | None:
+    """The extent of *every* addressed cell, formatting-only ones too, when each cell tag in
+    the part is a plain ``<c r="A1"`` (as Excel, WPS, LibreOffice and the Python writers
+    save): an upper bound of what calamine fills, never less. None — scan exactly — when any
+    cell tag is written otherwise (a prefix, other white space, no address or not first) or
+    the bound is not small (then the formatting-only cells the exact scan leaves out matter)."""
+    cells = _PLAIN_CELL.findall(xml)
+    if len(cells) != xml.count(b"<c ") or _ODD_CELL.search(xml) or _PREFIXED_CELL.search(xml):
+        return None
+    if not cells:
+        return 0, 0
+    letters, digits = zip(*cells, strict=True)
+    rows = max(map(int, digits))
+    cols = max(col_index(x.decode()) for x in set(letters)) + 1
+    small = rows <= MAX_ROWS and cols <= MAX_COLS and rows * cols <= QUICK_CELLS
+    return (rows, cols) if small else None  # else formatting may reach far: count exactly
+
+
 def col_index(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -147,14 +171,18 @@ def col_index(letters: str) -> int:
 
 def scan_sheet_xml(xml: bytes) -> Scan | None:
     """Extent of the filled cells and error texts; None when a cell has no address."""
-    cells = _CELL.findall(xml)  # (column letters, row digits, "/" when self-closing)
-    if len(cells) != len(_ANY_CELL.findall(xml)):
-        return None  # calamine would place such cells by counting: not bounded by this scan
-    filled = [(letters, digits) for letters, digits, empty in cells if not empty]
-    # a self-closing <c r="Z100" s="1"/> is formatting only: calamine ignores it
-    rows = max((int(digits) for _, digits in filled), default=0)
-    letters = {x.upper() for x, _ in filled}
-    cols = max((col_index(x.decode()) + 1 for x in letters), default=0)
+    quick = _quick_extent(xml)
+    if quick is not None:
+        rows, cols = quick
+    else:
+        cells = _CELL.findall(xml)  # (column letters, row digits, "/" when self-closing)
+        if len(cells) != len(_ANY_CELL.findall(xml)):
+            return None  # calamine would place such cells by counting: not bounded here
+        filled = [(letters, digits) for letters, digits, empty in cells if not empty]
+        # a self-closing <c r="Z100" s="1"/> is formatting only: calamine ignores it
+        rows = max((int(digits) for _, digits in filled), default=0)
+        letters = {x.upper() for x, _ in filled}
+        cols = max((col_index(x.decode()) + 1 for x in letters), default=0)
     errors: dict[tuple[int, int], str] = {}
     if b't="e"' in xml:
         for m in _ERROR_CELL.finditer(xml):

@@ -542,3 +542,35 @@ def test_workbook_structure_parts_refuse_a_dtd_themselves() -> None:
     laughs = b'<!DOCTYPE w [<!ENTITY a "aaaa">]>' + book.replace(b"&amp;", b"&a;")
     with pytest.raises(_precheck.Refused):
         _precheck.sheet_parts({**parts, "xl/workbook.xml": laughs})
+
+
+def test_the_quick_extent_never_undercounts_a_cell() -> None:
+    """The quick sheet scan takes only parts whose every cell tag is a plain ``<c r="A1"``;
+    any other spelling of a far-away cell sends the part to the exact scan, which sees it."""
+    body = b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"/></row>'
+    plain = body + b"</sheetData>"
+    assert _precheck._quick_extent(plain) == (1, 2)  # formatting-only B1 counts: a bound
+    far = b'<row r="1048576"><c%sr="XFD1048576"><v>1</v></c></row></sheetData>'
+    for space in (b"\t", b"\n", b"\r\n", b' s="1" '):
+        xml = body + far % space
+        assert _precheck._quick_extent(xml) is None, space
+        scan = _precheck.scan_sheet_xml(xml)
+        assert scan is not None and scan.too_large and scan.rows == 1048576
+    prefixed = body.replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>") + b"</sheetData>"
+    assert _precheck._quick_extent(prefixed) is None
+    lower = body + b'<row r="9"><c r="zz9"><v>1</v></c></row></sheetData>'
+    assert _precheck._quick_extent(lower) is None
+    assert _precheck.scan_sheet_xml(lower).cols == 702  # ZZ, found by the exact scan
+    bare = body + b"<row><c><v>1</v></c></row></sheetData>"
+    assert _precheck._quick_extent(bare) is None and _precheck.scan_sheet_xml(bare) is None
+
+
+def test_formatting_far_below_the_data_is_not_a_too_large_sheet() -> None:
+    """Borders applied down to row 60,000 (formatting-only cells): the quick bound is too
+    big to trust, so the exact scan decides, and the sheet is read."""
+    data = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    styled = b"".join(b'<row r="%d"><c r="A%d" s="2"/></row>' % (r, r) for r in range(2, 60_001))
+    xml = b"<sheetData>" + data + styled + b"</sheetData>"
+    assert _precheck._quick_extent(xml) is None
+    scan = _precheck.scan_sheet_xml(xml)
+    assert scan is not None and (scan.rows, scan.cols, scan.too_large) == (1, 1, False)
