@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -56,6 +57,23 @@ def read_period_of(index: int) -> PeriodData:
 _read = read_period_of  # what the pool runs (a test swaps it for one that dies)
 
 
+def _die_with_parent(parent: int) -> None:
+    """Run in each worker first: if the run is killed, its workers go too (otherwise they
+    would wait on their task queue for ever, holding their memory)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux's libc: nothing to ask
+        pass
+    if os.getppid() != parent:  # the run died before the request took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 def workers_for(files: int, asked: int | None = None) -> int:
     """How many worker processes to read ``files`` files with; 0 means read in this process.
     ``asked`` (``minsheng run --workers``) caps it; by default two from MIN_FILES files up."""
@@ -88,7 +106,12 @@ def read_counties(
     done = 0
     try:
         context = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(jobs)),
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
         try:
             for data in pool.map(_read, range(len(jobs))):
                 if on_files:

@@ -163,3 +163,73 @@ def test_killed_runs_lose_nothing(states: States) -> None:
         assert sorted(p.name for p in out.parent.iterdir()) == [PERIOD]  # no leftovers
         shutil.rmtree(ws)
     assert seen["outputs"] == {"old", "new"} and seen["store"] == {"old", "new"}, seen
+
+
+def _city_stored(ws: Path) -> tuple[object, ...]:
+    """Every county's stored period: runs, observations, issues (fixed order)."""
+    with Store(ws / "minsheng.db") as store:
+        db = store.db
+        runs = sorted(db.execute("SELECT county, period FROM runs").fetchall())
+        obs = sorted(db.execute("SELECT county, indicator_id, value FROM observations").fetchall())
+        issues = db.execute("SELECT count(*) FROM issues").fetchone()
+    return (runs, obs, issues)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*.csv"))
+        if p.is_file()
+    }
+
+
+def test_a_killed_city_run_loses_nothing_and_leaves_no_worker(tmp_path: Path) -> None:
+    """A city's run read by two forked workers, SIGKILLed at points spread over it: the
+    outputs are the old set or the new one, the store every county's old or new figures,
+    and no worker process outlives the run."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_counties import generate
+
+    before = tmp_path / "before"
+    generate(before, 16, PERIOD)  # 256 files: over the workers' threshold
+    (before / "minsheng.toml").write_text('county = "黄山市"\n', encoding="utf-8")
+    _complete(before)
+    old = (_tree(before / "outputs" / PERIOD), _city_stored(before))
+    for county in ("第001县", "第009县"):  # corrected submissions in two counties
+        folder = before / "inputs" / PERIOD / county
+        _submit(folder, "司法局6月进度.xlsx", [["办理法律援助案件", 10, 77]])
+    reference = tmp_path / "reference"
+    shutil.copytree(before, reference)
+    duration = _complete(reference)
+    new = (_tree(reference / "outputs" / PERIOD), _city_stored(reference))
+    assert old != new
+    seen = set()
+    for attempt in range(6):
+        ws = tmp_path / f"attempt{attempt}"
+        shutil.copytree(before, ws)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "run", "--period", PERIOD, "-w", str(ws)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its workers share its process group
+        )
+        try:
+            proc.wait(timeout=duration * 1.1 * attempt / 5 + 0.05)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=60)
+        time.sleep(0.5)  # a worker whose parent died is killed with it
+        listed = subprocess.run(
+            ["ps", "-o", "pid=,stat=", "-g", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split("\n")
+        alive = [line for line in listed if line.strip() and "Z" not in line.split()[1]]
+        assert alive == [], f"attempt {attempt}: workers left {alive}"  # (zombies are dead)
+        out = ws / "outputs" / PERIOD
+        if not out.exists():
+            recover(out)
+        state = (_tree(out), _city_stored(ws))
+        assert state in (old, new), f"attempt {attempt}: a mix of old and new"
+        seen.add("old" if state == old else "new")
+        shutil.rmtree(ws)
+    assert seen == {"old", "new"}, seen
