@@ -129,27 +129,33 @@ def scan_xlsx(path: Path) -> dict[str, Scan]:
     return out
 
 
-_CELL = re.compile(rb'<(?:[\w.-]+:)?c\s[^>]*?\br="([A-Za-z]{1,3})(\d{1,7})"[^>]*?(/?)>')
-_ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+# A cell start tag as a reader sees it: any prefix (even empty or non-ASCII) before "c", then
+# the attributes, quote-aware (a ">" or "/>" inside a value does not end the tag).
+_CELL_START = re.compile(rb"<(?:[^\s<>/!?:]*:)?c(?=[\s/>])")
+_CELL_TAG = re.compile(rb"<(?:[^\s<>/!?:]*:)?c(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTRIBUTE = re.compile(rb"""([^\s=/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ADDRESS = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
+# The tag Excel, WPS, LibreOffice and the Python writers save: r first, then plain attributes
+# none of which is another r (a reader takes the last r of a tag).
+_PLAIN_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?!(?:[\w.-]+:)?r=)[\w.:-]+="[^"<>&]*")*/?>'
+)
 _ERROR_CELL = re.compile(
     rb'<(?:[\w.-]+:)?c\s(?=[^>]*\bt="e")[^>]*?\br="([A-Za-z]{1,3})(\d{1,7})"[^>]*>'
     rb"(?:(?!</(?:[\w.-]+:)?c>).)*?<(?:[\w.-]+:)?v>([^<]*)</",
     re.DOTALL,
 )
-
-
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _ODD_CELL = re.compile(rb"<c[^ \w.:-]")  # <c>, <c/>, <c\tr=…: a cell tag not "<c "
-_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …>, maybe (or text that looks like it)
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …>, <:c …>, maybe (or text like it)
 QUICK_CELLS = 100_000  # an extent this small needs no exact scan (see _quick_extent)
 
 
 def _quick_extent(xml: bytes) -> tuple[int, int] | None:
-    """The extent of *every* addressed cell, formatting-only ones too, when each cell tag in
-    the part is a plain ``<c r="A1"`` (as Excel, WPS, LibreOffice and the Python writers
-    save): an upper bound of what calamine fills, never less. None — scan exactly — when any
-    cell tag is written otherwise (a prefix, other white space, no address or not first) or
-    the bound is not small (then the formatting-only cells the exact scan leaves out matter)."""
+    """The extent of *every* addressed cell, formatting-only ones too, when each cell tag is
+    a plain one (``_PLAIN_CELL``): an upper bound of what calamine fills, never less. With
+    no odd or prefixed start, every cell tag begins "<c ", so the counts must agree. None —
+    scan exactly — when any cell tag is written otherwise, or the bound is not small (then
+    the formatting-only cells the exact scan leaves out matter)."""
     cells = _PLAIN_CELL.findall(xml)
     if len(cells) != xml.count(b"<c ") or _ODD_CELL.search(xml) or _PREFIXED_CELL.search(xml):
         return None
@@ -162,6 +168,29 @@ def _quick_extent(xml: bytes) -> tuple[int, int] | None:
     return (rows, cols) if small else None  # else formatting may reach far: count exactly
 
 
+def _exact_extent(xml: bytes) -> tuple[int, int] | None:
+    """The extent of the cells holding something (a self-closing tag is formatting only:
+    calamine skips it), read tag by tag; None when any cell tag cannot be read for sure —
+    not closed, no address, more than one r (the reader takes the last), an odd address."""
+    tags = _CELL_TAG.findall(xml)
+    if len(tags) != len(_CELL_START.findall(xml)):
+        return None
+    rows = cols = 0
+    for body in tags:
+        found = [
+            double or single
+            for name, double, single in _ATTRIBUTE.findall(body)
+            if name.rsplit(b":", 1)[-1] == b"r"
+        ]
+        if len(found) != 1 or not (address := _ADDRESS.fullmatch(found[0])):
+            return None  # placed by counting, or not where this scan would say
+        if body.rstrip().endswith(b"/"):
+            continue
+        rows = max(rows, int(address[2]))
+        cols = max(cols, col_index(address[1].decode()) + 1)
+    return rows, cols
+
+
 def col_index(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -170,19 +199,12 @@ def col_index(letters: str) -> int:
 
 
 def scan_sheet_xml(xml: bytes) -> Scan | None:
-    """Extent of the filled cells and error texts; None when a cell has no address."""
-    quick = _quick_extent(xml)
-    if quick is not None:
-        rows, cols = quick
-    else:
-        cells = _CELL.findall(xml)  # (column letters, row digits, "/" when self-closing)
-        if len(cells) != len(_ANY_CELL.findall(xml)):
-            return None  # calamine would place such cells by counting: not bounded here
-        filled = [(letters, digits) for letters, digits, empty in cells if not empty]
-        # a self-closing <c r="Z100" s="1"/> is formatting only: calamine ignores it
-        rows = max((int(digits) for _, digits in filled), default=0)
-        letters = {x.upper() for x, _ in filled}
-        cols = max((col_index(x.decode()) + 1 for x in letters), default=0)
+    """Extent of the filled cells and error texts; None when a cell cannot be placed for
+    sure from its own address (then the sheet is read in the isolated worker)."""
+    extent = _quick_extent(xml) or _exact_extent(xml)
+    if extent is None:
+        return None
+    rows, cols = extent
     errors: dict[tuple[int, int], str] = {}
     if b't="e"' in xml:
         for m in _ERROR_CELL.finditer(xml):

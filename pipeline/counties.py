@@ -33,7 +33,10 @@ def county_folders(period_dir: Path) -> list[County] | None:
     loose = [
         p
         for p in period_dir.iterdir()
-        if p.is_file() and not is_ignored(p.name) and p.name != RECEIPTS
+        if p.is_file()
+        and not is_ignored(p.name)
+        and p.name != RECEIPTS
+        and TARGETS_MARK not in p.name  # a target table is never a submission
     ]
     if not subs or loose:  # files of its own: one county's folder (its sub-folders are warned)
         return None

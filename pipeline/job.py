@@ -162,6 +162,7 @@ def run_job(
     counties = county_folders(folder)
     if counties is not None:
         return _run_counties(ws, period, counties, started, t0, progress, workers)
+    _refuse_county_run_in_a_city(ws, folder)
     out = ws.period_outputs(period)
     written: list[str] = []
     # the store commits just before the outputs are swapped in: a failure keeps both as they were
@@ -183,6 +184,21 @@ def run_job(
         manifest = _manifest(period, started, ws.targets.source, [data], report)
         _finish_manifest(tmp, manifest, written, t0, t_checked)
     return JobResult(report, data, out, tuple(written))
+
+
+def _refuse_county_run_in_a_city(ws: Workspace, folder: Path) -> None:
+    """A city's workspace whose month holds a stray file beside the county folders would be
+    run as one county and replace the city's outputs: stop and say what to move."""
+    subs = [p.name for p in folder.iterdir() if p.is_dir()]
+    if not subs or not ws.db.exists():
+        return
+    with Store(ws.db) as store:
+        known = set(store.counties())
+    if known & set(subs):
+        raise InputError(
+            f"{folder} 中既有县区子文件夹（{'、'.join(sorted(known & set(subs)))}等）又有其他文件："
+            "市（省）汇总时本月文件夹中只放各县区的子文件夹（和收文登记.csv），请把其他文件移走后重新汇总"
+        )
 
 
 def _run_counties(
@@ -219,6 +235,8 @@ def _run_counties(
         Store(ws.db) as store,
         store.transaction(),
     ):
+        for name, _ in unread:  # no figures of an earlier run may stand for it
+            store.scoped(name).forget_period(period)
         read = read_counties(
             jobs,
             store.first_seen(),

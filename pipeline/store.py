@@ -345,6 +345,15 @@ class Store:
         assert run_id is not None
         return run_id
 
+    def forget_period(self, period: str) -> None:
+        """Remove the period's records (a county a city's run could not summarise: its old
+        figures must not stand beside everyone else's new ones)."""
+        with self.transaction():
+            for table in ("files", "observations", "issues", "runs"):
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE county = ? AND period = ?", (self.county, period)
+                )
+
     # --- e-mail send log ----------------------------------------------------------------
 
     def sent(self, period: str) -> set[tuple[str, str]]:

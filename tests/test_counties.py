@@ -409,3 +409,35 @@ def test_a_city_run_where_no_county_can_be_summarised_stops_with_the_reasons(tmp
     result = CliRunner().invoke(cli, ["run", "-p", "2022-06", "-w", str(tmp_path)])
     assert result.exit_code == 1
     assert "黟县：" in result.output and "歙县：" in result.output
+
+
+def test_a_stray_file_in_a_city_workspace_stops_instead_of_replacing_the_city(tmp_path):
+    """Once a workspace holds counties, a month with a stray file beside the county folders
+    is refused (the city's outputs stay); a stray target table is no submission at all."""
+    build(tmp_path)
+    run_job(open_workspace(tmp_path), "2022-06")
+    out = tmp_path / "outputs/2022-06"
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    month = tmp_path / "inputs/2022-06"
+    (month / "目标任务分解表.xlsx").write_bytes(default_targets_path().read_bytes())
+    assert run_job(open_workspace(tmp_path), "2022-06").comparison is not None
+    (month / "交通局.xlsx").write_bytes((month / "歙县/交通局.xlsx").read_bytes())
+    result = CliRunner().invoke(cli, ["run", "-p", "2022-06", "-w", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "既有县区子文件夹" in result.output and "请把其他文件移走" in result.output
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after.keys() == before.keys() and (out / "counties.csv").is_file()
+
+
+def test_a_county_left_out_keeps_no_old_figures(tmp_path):
+    """A county summarised last time and left out this time (its target table broke): its
+    stored figures for the period go, so the store holds this run's counties only."""
+    build(tmp_path)
+    run_job(open_workspace(tmp_path), "2022-06")
+    (tmp_path / "inputs/2022-06/休宁县/休宁县目标任务分解表.xlsx").write_bytes(b"")
+    result = run_job(open_workspace(tmp_path), "2022-06")
+    assert result.comparison is not None and [c for c, _ in result.comparison.unread] == ["休宁县"]
+    with Store(tmp_path / "minsheng.db") as store:
+        assert store.scoped("休宁县").history(indicator_id="18.1") == []
+        assert store.scoped("休宁县").periods() == []
+        assert [o.value for o in store.scoped("黟县").history(indicator_id="18.1")] == [55.0]

@@ -574,3 +574,31 @@ def test_formatting_far_below_the_data_is_not_a_too_large_sheet() -> None:
     assert _precheck._quick_extent(xml) is None
     scan = _precheck.scan_sheet_xml(xml)
     assert scan is not None and (scan.rows, scan.cols, scan.too_large) == (1, 1, False)
+
+
+FAR = b"XFD1048576"
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        b'<c r="A1" r="' + FAR + b'">',  # a reader takes the last r
+        b'<c r = "A1" r = "' + FAR + b'">',
+        b'<c r="A1"\tr="' + FAR + b'">',
+        b'<c x:r="A1" r="' + FAR + b'">',
+        b'<:c r="' + FAR + b'">',  # an empty prefix
+        '<ä:c r="XFD1048576">'.encode(),  # a non-ASCII prefix
+        b'<c foo-r="A1" r="' + FAR + b'">',
+        b'<c s=\' r="A1"\' r="' + FAR + b'">',  # a fake r inside a quoted value
+        b'<c r="' + FAR + b'" foo="/>">',  # "/>" inside a value is not the tag's end
+        b"<c r='" + FAR + b"'>",
+        b'<c r="' + FAR + b'" s="1" >',
+    ],
+)
+def test_a_far_cell_is_never_missed_however_its_tag_is_written(tag: bytes) -> None:
+    """Each spelling of a cell at XFD1048576 beside a plain A1: the scan either sees the far
+    cell (too large) or gives up (the isolated reader takes the file), never a small sheet."""
+    xml = b'<sheetData><row r="1"><c r="A1"><v>1</v></c>' + tag + b"<v>1</v></c></row></sheetData>"
+    scan = _precheck.scan_sheet_xml(xml)
+    assert scan is None or (scan.too_large and scan.rows == 1048576), scan
+    assert _precheck._quick_extent(xml) is None
