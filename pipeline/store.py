@@ -127,6 +127,8 @@ OBS_FIELDS = (
 )
 
 
+PERIOD_TABLES = ("files", "observations", "issues")  # what a run of a period replaces
+
 # how long a command waits for another one's write (a city's run holds the store while it
 # reads every county) before it gives up with "database is locked"
 BUSY_SECONDS = 120.0
@@ -303,10 +305,7 @@ class Store:
                 "INSERT INTO runs (county, period, started_at, version) VALUES (?, ?, ?, ?)",
                 (self.county, period, started_at.isoformat(timespec="seconds"), version),
             ).lastrowid
-            for table in ("files", "observations", "issues"):
-                db.execute(
-                    f"DELETE FROM {table} WHERE county = ? AND period = ?", (self.county, period)
-                )
+            self._delete(period, PERIOD_TABLES)
             for f in files:
                 received = f.received_at.isoformat(timespec="seconds") if f.received_at else None
                 if f.sha256:  # "" for a file that could not be opened: its bytes are unknown
@@ -349,10 +348,13 @@ class Store:
         """Remove the period's records (a county a city's run could not summarise: its old
         figures must not stand beside everyone else's new ones)."""
         with self.transaction():
-            for table in ("files", "observations", "issues", "runs"):
-                self.db.execute(
-                    f"DELETE FROM {table} WHERE county = ? AND period = ?", (self.county, period)
-                )
+            self._delete(period, (*PERIOD_TABLES, "runs"))
+
+    def _delete(self, period: str, tables: Sequence[str]) -> None:
+        for table in tables:
+            self.db.execute(
+                f"DELETE FROM {table} WHERE county = ? AND period = ?", (self.county, period)
+            )
 
     # --- e-mail send log ----------------------------------------------------------------
 
