@@ -6,6 +6,8 @@ beside the naive baseline of reading the same .xlsx files with pandas + openpyxl
 Prints per-file milliseconds, totals, peak memory (the run's process and its workers
 together) and the ratio to the naive read. The run is timed from CLI start to outputs
 written; each side is timed ``--repeat`` times and the best kept (this machine is noisy).
+Memory is sampled in a run of its own: the sampling would otherwise take CPU from the timed
+run.
 """
 
 from __future__ import annotations
@@ -48,23 +50,30 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def _run(workspace: Path, period: str, *extra: str) -> tuple[float, float]:
-    """Seconds and peak memory (MiB) of one `minsheng run` as its own process; the memory is
-    the largest sum, sampled every 5 ms, of the run's resident memory and its workers'."""
+def _command(workspace: Path, period: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "run", "-p", period, "-w", str(workspace), *extra]
+
+
+def _run(workspace: Path, period: str, *extra: str) -> float:
+    """Seconds of one `minsheng run` as its own process, watched by nothing (sampling its
+    memory costs CPU the run would otherwise have: two cores, three processes)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "run", "-p", period, "-w", str(workspace), *extra],
-        stdout=subprocess.DEVNULL,
-    )
+    subprocess.run(_command(workspace, period, *extra), stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
+def _peak(workspace: Path, period: str) -> float:
+    """Peak memory (MiB) of one `minsheng run`: the largest sum, sampled every 5 ms, of the
+    run's resident memory and its workers'."""
+    proc = subprocess.Popen(_command(workspace, period), stdout=subprocess.DEVNULL)
     peak = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss(proc.pid))
         time.sleep(0.005)
-    seconds = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"minsheng run failed ({proc.returncode})")
     own = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest process
-    return seconds, max(peak, own) / 1024 / 1024
+    return max(peak, own) / 1024 / 1024
 
 
 def _naive(files: list[Path]) -> float:
@@ -110,9 +119,8 @@ def main() -> None:
             files = sorted((ws / "inputs" / args.period).rglob("*.xls*"))
             for stale in (ws / "minsheng.db", ws / "minsheng.db-wal", ws / "minsheng.db-shm"):
                 stale.unlink(missing_ok=True)
-            _run(ws, args.period)  # warm the file cache and the store
-            runs = [_run(ws, args.period) for _ in range(args.repeat)]
-            seconds, peak = min(r[0] for r in runs), max(r[1] for r in runs)
+            peak = _peak(ws, args.period)  # also warms the file cache and the store
+            seconds = min(_run(ws, args.period) for _ in range(args.repeat))
             xlsx = [f for f in files if f.suffix == ".xlsx"][: args.naive_sample]
             naive = min(_naive(xlsx) for _ in range(args.repeat)) / len(xlsx) * len(files)
             print(
@@ -123,7 +131,7 @@ def main() -> None:
             )
             if counties > 1:  # do two worker processes pay? the same run both ways
                 alone, two = (
-                    min(_run(ws, args.period, "--workers", n)[0] for _ in range(args.repeat))
+                    min(_run(ws, args.period, "--workers", n) for _ in range(args.repeat))
                     for n in ("0", "2")
                 )
                 print(

@@ -23,7 +23,6 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 from xml.parsers import expat
 
 from pipeline._biff import plan_xls
@@ -41,7 +40,7 @@ from pipeline._bounds import (
     Scan,
 )
 from pipeline._bounds import size_text as _mb
-from pipeline._zipcheck import check_xml, check_zip, check_zip_directory, inflate
+from pipeline._zipcheck import Entry, check_xml, check_zip, inflate, zip_entries
 
 
 def file_bytes(path: Path) -> bytes:
@@ -59,12 +58,14 @@ def plan(path: Path, fmt: str, data: bytes | None = None) -> Plan:
         data = file_bytes(path)
     if fmt in ("xlsx", "ods", "xlsb"):
         fh = io.BytesIO(data)
-        check_zip_directory(fh)
-        with zipfile.ZipFile(fh) as zf:
-            check_zip(zf)
-            if fmt != "xlsx":
-                return Plan(True, f"{fmt}: 结构无法预先确定")
-            return _plan_xlsx(fh, zf)
+        entries = zip_entries(fh)  # a plain zip (the common case) without zipfile's cost
+        if entries is None:
+            with zipfile.ZipFile(fh) as zf:
+                entries = [Entry.of(info) for info in zf.infolist()]
+        check_zip(entries)
+        if fmt != "xlsx":
+            return Plan(True, f"{fmt}: 结构无法预先确定")
+        return _plan_xlsx(data, entries)
     if fmt == "xls":
         if len(data) > IN_PROCESS_XLS:
             return Plan(True, f"xls: 文件较大（{_mb(len(data))}），不在本进程中检查")
@@ -72,14 +73,14 @@ def plan(path: Path, fmt: str, data: bytes | None = None) -> Plan:
     return Plan(False)
 
 
-def _plan_xlsx(fh: BinaryIO, zf: zipfile.ZipFile) -> Plan:
+def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
     budget = IN_PROCESS_XML
     parts: dict[str, bytes] = {}
     plain = True
-    for info in zf.infolist():
+    for info in entries:
         if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
-        data = inflate(fh, info, budget)
+        data = inflate(zipped, info, budget)
         if data is None:
             return Plan(True, f"xlsx: 部件 {info.filename} 过大，无法预先检查")
         budget -= len(data)

@@ -9,7 +9,7 @@ import re
 import struct
 import zipfile
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from pipeline._bounds import (
     MAX_CENTRAL_DIRECTORY,
@@ -46,12 +46,6 @@ def _end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
     return entries, cd_size, cd_offset
 
 
-def check_zip_directory(fh: BinaryIO) -> None:
-    """Refuse a zip whose central directory is too big *before* ``zipfile`` builds an object
-    per entry (a 100 MB file can list millions). Read from the end record, as zipfile does."""
-    _checked_end_record(fh)
-
-
 def _checked_end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
     found = _end_record(fh)
     if found is None:
@@ -63,33 +57,80 @@ def _checked_end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
     return found
 
 
-def zip_names(fh: BinaryIO) -> set[str] | None:
-    """The member names of a zip, read straight from its central directory (for sniffing:
-    cheaper than ``zipfile``); None when the directory is not where its end record says (a
-    prefixed or damaged zip: let ``zipfile`` judge). Refuses a directory too big to list."""
+class Entry(NamedTuple):
+    """One member as the zip's central directory lists it (the fields of ``zipfile.ZipInfo``
+    the checks use, under the same names)."""
+
+    filename: str
+    flag_bits: int
+    compress_type: int
+    CRC: int
+    compress_size: int
+    file_size: int
+    header_offset: int
+
+    @classmethod
+    def of(cls, info: zipfile.ZipInfo) -> Entry:
+        return cls(
+            info.filename,
+            info.flag_bits,
+            info.compress_type,
+            info.CRC,
+            info.compress_size,
+            info.file_size,
+            info.header_offset,
+        )
+
+
+_CENTRAL = struct.Struct("<4s4xHH4xIIIHHH8xI")  # one central directory record's fixed part
+
+
+def zip_entries(fh: BinaryIO) -> list[Entry] | None:
+    """The members of a plain zip, read straight from its central directory (a fraction of
+    what ``zipfile`` costs); None for any zip this does not follow exactly as ``zipfile``
+    would — zip64, data before the zip, a name with a NUL or bad UTF-8, a damaged directory —
+    so that the caller asks ``zipfile``. Refuses a directory too big to list."""
     found = _checked_end_record(fh)
     if found is None:
         return None
     entries, cd_size, cd_offset = found
-    if cd_offset + cd_size > fh.seek(0, io.SEEK_END):
-        return None  # not where the end record says (a prefixed or damaged zip)
+    end = fh.seek(0, io.SEEK_END)
+    if cd_offset + cd_size > end or 0xFFFFFFFF in (cd_size, cd_offset) or entries == 0xFFFF:
+        return None
     fh.seek(cd_offset)
     cd = fh.read(cd_size)
-    names: set[str] = set()
+    if len(cd) != cd_size or fh.read(4) != b"PK\x05\x06":
+        return None  # the end record does not follow: data before the zip (offsets shift)
+    out: list[Entry] = []
     pos = 0
     for _ in range(entries):
-        if cd[pos : pos + 4] != b"PK\x01\x02" or pos + 46 > len(cd):
+        if pos + 46 > len(cd):
             return None
-        flags = struct.unpack_from("<H", cd, pos + 8)[0]
-        name_len, extra_len, comment_len = struct.unpack_from("<HHH", cd, pos + 28)
-        raw = cd[pos + 46 : pos + 46 + name_len]
-        names.add(raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
-        pos += 46 + name_len + extra_len + comment_len
-    return names if pos == len(cd) else None
+        sig, flags, method, crc, csize, usize, n, extra, comment, offset = _CENTRAL.unpack_from(
+            cd, pos
+        )
+        if sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, usize, offset):
+            return None
+        raw = cd[pos + 46 : pos + 46 + n]
+        try:
+            name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
+        except UnicodeDecodeError:
+            return None
+        if "\0" in name:
+            return None
+        out.append(Entry(name, flags, method, crc, csize, usize, offset))
+        pos += 46 + n + extra + comment
+    return out if pos == len(cd) else None
 
 
-def check_zip(zf: zipfile.ZipFile) -> None:
-    infos = zf.infolist()
+def zip_names(fh: BinaryIO) -> set[str] | None:
+    """The member names of a zip from its central directory (for sniffing: cheaper than
+    ``zipfile``); None when :func:`zip_entries` cannot follow it (let ``zipfile`` judge)."""
+    entries = zip_entries(fh)
+    return None if entries is None else {e.filename for e in entries}
+
+
+def check_zip(infos: list[Entry]) -> None:
     if len(infos) > MAX_ZIP_ENTRIES:
         raise Refused(TOO_LARGE, f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_ZIP_ENTRIES}")
     names = [i.filename.lower() for i in infos]
@@ -111,8 +152,9 @@ def check_zip(zf: zipfile.ZipFile) -> None:
             raise Refused(UNREADABLE, "压缩包部件被加密")
 
 
-def inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int) -> bytes | None:
-    """A member's bytes, inflated from its raw data with the output capped at its declared size.
+def inflate(data: bytes, info: Entry, limit: int) -> bytes | None:
+    """A member's bytes, inflated from the zip's raw ``data`` with the output capped at its
+    declared size.
 
     ``None`` when this cannot be checked here (another compression method, over ``limit``).
     Raises :class:`Refused` when the data inflates to more or less than the zip directory says
@@ -121,29 +163,28 @@ def inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int) -> bytes | None:
     """
     if info.file_size > limit or info.compress_type not in (zipfile.ZIP_STORED, 8):
         return None
-    fh.seek(info.header_offset)
-    head = fh.read(30)
-    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+    at = info.header_offset
+    if data[at : at + 4] != b"PK\x03\x04" or at + 30 > len(data):
         raise Refused(UNREADABLE, "压缩结构损坏")
-    name_len, extra_len = struct.unpack_from("<HH", head, 26)
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
-    raw = fh.read(info.compress_size)
+    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    start = at + 30 + name_len + extra_len
+    raw = data[start : start + info.compress_size]
     if len(raw) < info.compress_size:
         raise Refused(UNREADABLE, "文件不完整（可能传输中断）")
     if info.compress_type == zipfile.ZIP_STORED:
-        data, ended = raw, True
+        out, ended = raw, True
     else:
         inflater = zlib.decompressobj(-15)
         try:
-            data = inflater.decompress(raw, info.file_size + 1)
+            out = inflater.decompress(raw, info.file_size + 1)
         except zlib.error as exc:
             raise Refused(UNREADABLE, "压缩数据损坏") from exc
         ended = inflater.eof
-    if len(data) != info.file_size or not ended:
+    if len(out) != info.file_size or not ended:
         raise Refused(UNREADABLE, f"部件 {info.filename} 的实际大小与声明不符（已损坏或被篡改）")
-    if zlib.crc32(data) != info.CRC:
+    if zlib.crc32(out) != info.CRC:
         raise Refused(UNREADABLE, f"部件 {info.filename} 校验失败（已损坏）")
-    return data
+    return out
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)

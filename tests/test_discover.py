@@ -122,6 +122,31 @@ def test_zip_names_are_the_central_directory(tmp_path: Path) -> None:
     assert zip_names(io.BytesIO(b"not a zip")) is None
 
 
+def test_zip_entries_agree_with_zipfile_or_defer_to_it(tmp_path: Path) -> None:
+    """The pre-checks' own directory reader gives what zipfile's infolist gives — names,
+    sizes, CRCs, offsets, also past a zip64 local header — and None (ask zipfile) for zip64
+    sizes in the directory or a prefixed zip."""
+    import io
+
+    from pipeline._zipcheck import Entry, zip_entries
+
+    xlsx = write_xlsx(tmp_path / "a.xlsx")
+    odd = write_zip(tmp_path / "b.zip", {"xl/workbook.xml": "<x/>", "说明/填报.txt": "hi"})
+    local64 = tmp_path / "c.zip"
+    with zipfile.ZipFile(local64, "w") as zf:
+        with zf.open("xl/workbook.xml", "w", force_zip64=True) as member:
+            member.write(b"<x/>")
+    for path in (xlsx, odd, local64):
+        with zipfile.ZipFile(path) as zf:
+            expected = [Entry.of(info) for info in zf.infolist()]
+        assert zip_entries(io.BytesIO(path.read_bytes())) == expected
+    assert zip_entries(io.BytesIO(b"MZ" + bytes(3000) + xlsx.read_bytes())) is None
+    data = bytearray(odd.read_bytes())
+    at = data.index(b"PK\x01\x02")
+    data[at + 20 : at + 24] = b"\xff\xff\xff\xff"  # compressed size: see the zip64 field
+    assert zip_entries(io.BytesIO(bytes(data))) is None
+
+
 # --- discover -----------------------------------------------------------------------------
 
 
