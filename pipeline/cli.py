@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -381,4 +382,7 @@ def templates(
 
 
 def main() -> None:
+    # A run allocates millions of short-lived objects and makes few reference cycles: the
+    # cycle collector need not run every 700 allocations (~5 % of a large run's time).
+    gc.set_threshold(100_000, 50, 50)
     cli(prog_name="minsheng")

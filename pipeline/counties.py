@@ -42,13 +42,13 @@ def county_folders(period_dir: Path) -> list[County] | None:
         return None
     out = []
     for sub in subs:
-        own = sorted(
+        own = sorted(  # the name first: no stat for each of the county's files
             p
             for p in sub.iterdir()
-            if p.is_file()
-            and TARGETS_MARK in p.name
+            if TARGETS_MARK in p.name
             and p.suffix.lower() == ".xlsx"
             and not is_ignored(p.name)
+            and p.is_file()
         )
         out.append(County(sub.name, sub, own[0] if own else None))
     return out

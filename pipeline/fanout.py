@@ -91,11 +91,16 @@ def read_counties(
     first_seen: dict[str, dt.datetime],
     workers: int,
     on_files: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Generator[PeriodData, None, None]:
     """Each job's :class:`PeriodData`, in the order of ``jobs``; ``on_files(n)`` after each
-    county with the number of files it held (for a progress bar)."""
+    county with the number of files it held (for a progress bar). ``meanwhile()`` runs here
+    once the workers have their tasks (work the parent would otherwise do at the end, such
+    as importing the renderers, is then off the run's critical path)."""
     global _JOBS, _FIRST_SEEN
     if workers < 1 or not jobs:
+        if meanwhile:
+            meanwhile()
         for job in jobs:
             data = _read_job(job, first_seen)
             if on_files:
@@ -113,15 +118,18 @@ def read_counties(
             initargs=(os.getpid(),),
         )
         try:
-            for data in pool.map(_read, range(len(jobs))):
+            results = pool.map(_read, range(len(jobs)))
+            if meanwhile:
+                meanwhile()
+            for data in results:
                 if on_files:
                     on_files(len(data.files))
                 done += 1
                 yield data
         except BrokenProcessPool:  # a worker was killed (out of memory?): go on without them
             pass
-        finally:
-            pool.shutdown(cancel_futures=True)
+        finally:  # all read: the workers exit while the outputs are written (joined at exit)
+            pool.shutdown(wait=done < len(jobs), cancel_futures=True)
     finally:
         _JOBS, _FIRST_SEEN = (), {}
     yield from read_counties(jobs[done:], first_seen, 0, on_files)

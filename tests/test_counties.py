@@ -172,8 +172,12 @@ def test_two_workers_read_exactly_what_one_process_reads(tmp_path):
     hostile.xml_sheet_without_addresses(tmp_path / "inputs/2022-06/歙县/民政局.xlsx")
     jobs = _jobs(tmp_path)
     heard: list[int] = []
-    alone = list(read_counties(jobs, {}, workers=0))
-    forked = list(read_counties(jobs, {}, workers=2, on_files=heard.append))
+    meanwhile: list[str] = []
+    alone = list(read_counties(jobs, {}, workers=0, meanwhile=lambda: meanwhile.append("0")))
+    forked = read_counties(jobs, {}, 2, heard.append, meanwhile=lambda: meanwhile.append("2"))
+    first = next(forked)  # the parent's own work ran while the workers read
+    assert meanwhile == ["0", "2"]
+    forked = [first, *forked]
     assert [d.files[0].source.path for d in forked] == [d.files[0].source.path for d in alone]
     assert forked == alone
     assert heard == [1, 4, 2]  # 休宁县 (its target table is no submission), 歙县, 黟县

@@ -133,9 +133,11 @@ def test_zip_entries_agree_with_zipfile_or_defer_to_it(tmp_path: Path) -> None:
     xlsx = write_xlsx(tmp_path / "a.xlsx")
     odd = write_zip(tmp_path / "b.zip", {"xl/workbook.xml": "<x/>", "说明/填报.txt": "hi"})
     local64 = tmp_path / "c.zip"
-    with zipfile.ZipFile(local64, "w") as zf:
-        with zf.open("xl/workbook.xml", "w", force_zip64=True) as member:
-            member.write(b"<x/>")
+    with (
+        zipfile.ZipFile(local64, "w") as zf,
+        zf.open("xl/workbook.xml", "w", force_zip64=True) as member,
+    ):
+        member.write(b"<x/>")
     for path in (xlsx, odd, local64):
         with zipfile.ZipFile(path) as zf:
             expected = [Entry.of(info) for info in zf.infolist()]
