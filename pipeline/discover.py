@@ -33,6 +33,7 @@ from pipeline.model import Department, Issue, SourceFile
 IGNORED_NAMES = frozenset({"thumbs.db", ".ds_store", "desktop.ini"})
 SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
 HEAD_BYTES = 64 * 1024
+KEEP_BYTES = 256 * 1024  # kept for the reader: department reports are tens of kB
 
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -54,13 +55,18 @@ def is_ignored(name: str) -> bool:
 
 
 def discover(
-    folder: Path, known_departments: Sequence[Department], year: int | None = None
+    folder: Path,
+    known_departments: Sequence[Department],
+    year: int | None = None,
+    contents: dict[str, bytes] | None = None,
 ) -> tuple[list[SourceFile], list[Issue]]:
     """The direct files of ``folder`` sorted by name, with sniffed format and guesses.
 
     ``year`` completes month-only file names ("交通局6月") into a period guess; by default it
     is taken from a folder named like ``2022-06``. Ignored files are skipped; a sub-folder
-    holding files is skipped with a warning.
+    holding files is skipped with a warning. ``contents``, when given, receives the bytes of
+    each file up to KEEP_BYTES by name: reading them from there, the reader reads once and
+    reads exactly what the hash describes.
     """
     folder = Path(folder)
     if not folder.exists():
@@ -84,6 +90,8 @@ def discover(
             data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None
             sha = _sha256(path) if data is None else hashlib.sha256(data).hexdigest()
             fmt = sniff_format(path, data)
+            if contents is not None and data is not None and len(data) <= KEEP_BYTES:
+                contents[path.name] = data
         except OSError:  # open in Excel on Windows (locked), or no permission to read it
             sha, fmt = "", "locked"
         files.append(

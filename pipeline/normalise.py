@@ -62,13 +62,16 @@ def _file_issue(source: SourceFile, code: str, message: str, dept: str | None) -
     return FileResult(source, dept, issues=(issue,), readable=False)
 
 
-def normalise_file(source: SourceFile, targets: TargetTable, period: str) -> FileResult:
-    """Read one file and normalise every table in it; bad data becomes issues, never raises."""
+def normalise_file(
+    source: SourceFile, targets: TargetTable, period: str, data: bytes | None = None
+) -> FileResult:
+    """Read one file and normalise every table in it; bad data becomes issues, never raises.
+    ``data``: the file's bytes as ``discover`` read them (else the file is read again)."""
     dept = source.department
     if source.format not in SPREADSHEET_FORMATS:
         code, message = FORMAT_ISSUES.get(source.format, FORMAT_ISSUES["unknown"])
         return _file_issue(source, code, message, dept)
-    book = read_book(source.path, source.format)
+    book = read_book(source.path, source.format, data)
     issues: list[Issue] = [replace(i, department=dept or "") for i in book.issues]
     if not book.sheets:
         return FileResult(source, dept, issues=tuple(issues), readable=False)

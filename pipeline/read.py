@@ -124,8 +124,9 @@ def _over_budget(file: str, sheet: str) -> Issue:
     return Issue("error", "E-FILE-TOO-LARGE", msg, file=file, sheet=sheet)
 
 
-def read_book(path: str | Path, fmt: str) -> Book:
+def read_book(path: str | Path, fmt: str, data: bytes | None = None) -> Book:
     """Read a file of sniffed format ``fmt`` into a :class:`Book`; never raises for bad files.
+    ``data``: its bytes when the caller has them (else they are read here).
 
     Workbooks are bounded first; the ones that cannot be are read in the sandbox process.
     """
@@ -133,7 +134,7 @@ def read_book(path: str | Path, fmt: str) -> Book:
     if fmt not in CALAMINE_FORMATS:
         return read_in_process(path, fmt)
     try:
-        data = _precheck.file_bytes(path)
+        data = _precheck.file_bytes(path) if data is None else data
         plan = _precheck.plan(path, fmt, data)
     except Refused as exc:
         return failed(path.name, exc.code, exc.why)

@@ -69,7 +69,8 @@ def read_period(
     """Normalise every file of one period's inputs folder (not the receipts register, nor
     files whose name holds ``exclude`` — a county's own target table)."""
     year, _ = check_period(period)
-    sources, issues = discover(folder, targets.departments, year)
+    contents: dict[str, bytes] = {}  # read once: what is hashed is what is read
+    sources, issues = discover(folder, targets.departments, year, contents)
     receipts, receipt_issues = _receipts(folder / RECEIPTS)
     issues = [*issues, *receipt_issues]
     sources = [s for s in sources if s.name != RECEIPTS and not (exclude and exclude in s.name)]
@@ -81,7 +82,7 @@ def read_period(
     }
     results = []
     for s in sources:
-        results.append(normalise_file(s, targets, period))
+        results.append(normalise_file(s, targets, period, contents.pop(s.name, None)))
         if on_file:
             on_file(1)
     for res in results:

@@ -333,6 +333,32 @@ def test_a_file_that_cannot_be_opened_is_reported_and_the_run_completes(monkeypa
     assert obs(tmp_path, "2022-06")["18.1"]["value"] == "55"
 
 
+def test_what_is_hashed_is_what_is_read(monkeypatch, tmp_path):
+    """A file saved over while the run goes (the department resends it into the same name)
+    is read as it was when hashed: the stored hash and the figures describe the same bytes."""
+    import hashlib
+    import json
+
+    import pipeline.run
+
+    path = submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    first = path.read_bytes()
+    real = pipeline.run.discover
+
+    def discover_then_resent(*args, **kwargs):
+        found = real(*args, **kwargs)
+        submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 99]])
+        return found
+
+    monkeypatch.setattr(pipeline.run, "discover", discover_then_resent)
+    run(tmp_path, "2022-06")
+    assert path.read_bytes() != first
+    assert obs(tmp_path, "2022-06")["18.1"]["value"] == "55"
+    manifest = json.loads((tmp_path / "outputs/2022-06/manifest.json").read_text("utf-8"))
+    sha = {i["name"]: i["sha256"] for i in manifest["inputs"]}["司法局.xlsx"]
+    assert sha == hashlib.sha256(first).hexdigest()
+
+
 def test_csv_contract_columns(tmp_path):
     """The three CSV files carry exactly the contract's header rows."""
     submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
