@@ -445,3 +445,27 @@ def test_a_county_left_out_keeps_no_old_figures(tmp_path):
         assert store.scoped("休宁县").history(indicator_id="18.1") == []
         assert store.scoped("休宁县").periods() == []
         assert [o.value for o in store.scoped("黟县").history(indicator_id="18.1")] == [55.0]
+
+
+def test_the_comparison_page_follows_the_workspace_template(tmp_path):
+    """A city's own templates/compare.html is used (compiled while the workers read); edited
+    between runs it is read again; broken, the run stops naming the template and line, and the
+    earlier outputs stay as they were."""
+    from pipeline.errors import ConfigError
+
+    build(tmp_path)
+    page = tmp_path / "outputs/2022-06/黄山市2022年民生实事县区比较（2022-06）.html"
+    (tmp_path / "templates").mkdir()
+    own = tmp_path / "templates/compare.html"
+    own.write_text("<p>本市版式 {{ report.rows[0].county }}</p>\n", encoding="utf-8")
+    run_job(open_workspace(tmp_path), "2022-06", workers=2)
+    assert page.read_text(encoding="utf-8") == "<p>本市版式 黟县</p>\n"
+    own.write_text("<p>改过的版式 {{ report.rows | length }}</p>\n", encoding="utf-8")
+    os.utime(own, (1, 2_000_000_000))  # a later mtime even on a coarse-clock file system
+    run_job(open_workspace(tmp_path), "2022-06", workers=2)
+    assert page.read_text(encoding="utf-8") == "<p>改过的版式 3</p>\n"
+    own.write_text("<p>{% if %}</p>\n", encoding="utf-8")
+    os.utime(own, (1, 2_000_000_100))
+    with pytest.raises(ConfigError, match=r"^模板 compare\.html 第 1 行"):
+        run_job(open_workspace(tmp_path), "2022-06", workers=2)
+    assert page.read_text(encoding="utf-8") == "<p>改过的版式 3</p>\n"

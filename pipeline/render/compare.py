@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import jinja2
 from xlsxwriter.workbook import Workbook
 
 from pipeline.counties import Comparison
 from pipeline.render._xlsx_layout import Col, Styles, page_setup, write_table, write_title
 from pipeline.render.workbook import _options
+
+PAGE = "compare.html"
 
 
 def write_comparison(c: Comparison, out: Path, template_dirs: Sequence[Path]) -> list[str]:
@@ -122,10 +127,28 @@ def _workbook(c: Comparison, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _html(c: Comparison, path: Path, template_dirs: Sequence[Path]) -> None:
-    from pipeline.render.jinja import make_env, render_template
+def prepare(template_dirs: Sequence[Path]) -> None:
+    """Compile the page's template ahead (a city run does this while its workers read); a
+    template that does not compile is reported when the page is rendered."""
+    with contextlib.suppress(Exception):
+        _env(tuple(template_dirs)).get_template(PAGE)
 
-    text = render_template(make_env(template_dirs), "compare.html", report=c)
+
+@functools.lru_cache(maxsize=8)
+def _env(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """One environment per template folders: it keeps its compiled templates, and reloads
+    one whose file has changed since (an office editing its page between runs)."""
+    from pipeline.render.jinja import make_env
+
+    env = make_env(template_dirs)
+    env.auto_reload = True
+    return env
+
+
+def _html(c: Comparison, path: Path, template_dirs: Sequence[Path]) -> None:
+    from pipeline.render.jinja import render_template
+
+    text = render_template(_env(tuple(template_dirs)), PAGE, report=c)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
