@@ -98,6 +98,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX issues_county_period ON issues(county, period)
     """,
     ),
+    (
+        # every run adds a row (the log of runs): a city's runs table grows by its counties
+        # each run, and each county's report asks for its periods
+        "0004_runs_index",
+        "CREATE INDEX runs_county_period ON runs(county, period)",
+    ),
 ]
 
 # issues.csv's contract columns, which are also Issue's field names

@@ -286,11 +286,11 @@ def test_rerun_gives_identical_csv_files_and_replaces_the_period(tmp_path):
     first = {p.name: p.read_bytes() for p in out.glob("*.csv")}
     run(tmp_path, "2022-06")
     assert {p.name: p.read_bytes() for p in out.glob("*.csv")} == first
-    from pipeline.store import Store
+    from pipeline.store import MIGRATIONS, Store
 
     with Store(tmp_path / "minsheng.db") as store:
         assert [o.value for o in store.history(indicator_id="18.1")] == [45.0, 55.0]
-        assert store.migrations() == ["0001_initial", "0002_send_log", "0003_county"]
+        assert store.migrations() == [name for name, _ in MIGRATIONS]  # applied once each
 
 
 def test_unreadable_file_is_reported_and_the_run_completes(tmp_path):
@@ -408,8 +408,17 @@ def test_store_upgrades_an_older_database(tmp_path):
     db.execute("INSERT INTO migrations VALUES ('0001_initial', '2022-06-01T00:00:00')")
     db.close()
     with Store(tmp_path / "old.db") as store:
-        assert store.migrations() == ["0001_initial", "0002_send_log", "0003_county"]
+        assert store.migrations() == [
+            "0001_initial",
+            "0002_send_log",
+            "0003_county",
+            "0004_runs_index",
+        ]
         assert store.sent("2022-06") == set()
+        plan = store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT period FROM runs WHERE county = ?", ("黟县",)
+        ).fetchall()
+        assert "runs_county_period" in str(plan)  # a county's periods: not a scan of every run
 
 
 def test_rerun_keeps_templates_and_outbox(tmp_path):
