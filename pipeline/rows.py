@@ -31,7 +31,7 @@ def milestone_state(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowContext:
     """Everything a step may look at for one row."""
 
@@ -77,6 +77,12 @@ class Outcome:
     reason: str = ""
 
 
+# the skips say the same for every row: one (immutable) outcome each
+FOOTER_ROW = Outcome("skipped", reason="表尾（填报人、联系电话、注释等）")
+SUBTOTAL_ROW = Outcome("skipped", reason="合计/小计行")
+HEADING_ROW = Outcome("skipped", reason="分组标题或说明行（无填报数值）")
+
+
 def _text(v: Any) -> str:
     return "" if v is None else str(v).strip()
 
@@ -85,13 +91,13 @@ def skip_footer(ctx: RowContext) -> Outcome | None:
     """Footer lines (填报人, 联系电话, 注：) and everything under the first of them."""
     if ctx.in_footer or footer_row(ctx.row):
         ctx.in_footer = True
-        return Outcome("skipped", reason="表尾（填报人、联系电话、注释等）")
+        return FOOTER_ROW
     return None
 
 
 def skip_subtotal(ctx: RowContext) -> Outcome | None:
     """合计 / 小计 rows are sums of other rows, not indicators."""
-    return Outcome("skipped", reason="合计/小计行") if subtotal_row(ctx.row) else None
+    return SUBTOTAL_ROW if subtotal_row(ctx.row) else None
 
 
 def _label(ctx: RowContext) -> str:
@@ -136,7 +142,7 @@ def match_row(ctx: RowContext) -> Outcome | Indicator:
     if by_name and by_name.indicator:
         return by_name.indicator
     if not _has_values(ctx):
-        return Outcome("skipped", reason="分组标题或说明行（无填报数值）")
+        return HEADING_ROW
     names = {i.id: i.name for i in ctx.indicators}
     hint = by_name.describe_candidates(names) if by_name and by_name.candidates else ""
     what = f"“{label}”" if label else f"编号“{_text(ctx.cell('code'))}”"
