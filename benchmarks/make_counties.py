@@ -3,7 +3,9 @@
     python benchmarks/make_counties.py OUT_DIR --counties 125 [--period 2022-06]
 
 Each department's file has title rows, a 填报单位 line, a two-row merged header, its
-indicators (the co-units' too), per-township detail rows and a footer: 5–60 rows. About one
+indicators (the co-units' too), per-township detail rows and a footer: 5–60 rows, the
+detail rows drawn so that a file's length is spread evenly up to 60 (as far as its indicators
+allow: a department with no count indicator has no township rows). About one
 file in eight is an .xls (Excel 97), the rest .xlsx formatted as offices format their tables
 (title font, bold shaded header, borders on every table cell, wrapped text, column widths,
 row heights, A4 landscape with repeated header rows). Figures are random but plausible and
@@ -25,7 +27,13 @@ from builders import SheetSpec, write_xls  # noqa: E402
 
 from pipeline.targets import load_targets  # noqa: E402
 
-TOWNS = ["碧阳镇", "宏村镇", "渔亭镇", "西递镇", "柯村镇", "美溪乡", "宏潭乡", "洪星乡"]
+TOWNS = [  # a large county's townships (歙县 has 28): the detail rows under a count
+    *("徽城镇", "深渡镇", "北岸镇", "富堨镇", "郑村镇", "桂林镇", "许村镇", "溪头镇", "杞梓里镇"),
+    *("霞坑镇", "岔口镇", "街口镇", "王村镇", "雄村镇", "三阳镇", "金川乡", "小川乡", "新溪口乡"),
+    *("璜田乡", "长陔乡", "森村乡", "绍濂乡", "石门乡", "狮石乡", "昌溪乡", "武阳乡", "上丰乡"),
+    "碧阳镇",
+]
+MAX_ROWS = 60  # a file has 5–60 rows (the issue's range); its detail rows fill it up
 TOP = ["序号", "指标名称", "年度目标", "单位", "完成情况", None, None, "进展情况", "存在问题"]
 SUB = [None, None, None, None, "本月完成", "累计完成", "完成比例", None, None]
 
@@ -33,8 +41,16 @@ SUB = [None, None, None, None, "本月完成", "累计完成", "完成比例", N
 def department_file(county: str, dept: str, period: str, rng: random.Random) -> SheetSpec:
     table = load_targets()
     month = int(period[5:7])
+    indicators = table.indicators_of(dept)
+    # how many township rows under each count indicator: the file's total is spread evenly
+    # from its fixed rows (title, unit line, two header rows, indicators, footer) up to 60
+    towns = {i.id: 0 for i in indicators if i.kind == "count"}
+    for _ in range(rng.randint(0, MAX_ROWS - 5 - len(indicators)) if towns else 0):
+        room = [k for k, n in towns.items() if n < len(TOWNS)]
+        if room:
+            towns[rng.choice(room)] += 1
     rows: list[list[object]] = []
-    for n, ind in enumerate(table.indicators_of(dept), start=1):
+    for n, ind in enumerate(indicators, start=1):
         if ind.kind == "milestone":
             rows.append(
                 [
@@ -71,7 +87,7 @@ def department_file(county: str, dept: str, period: str, rng: random.Random) -> 
                 "",
             ]
         )
-        for town in rng.sample(TOWNS, rng.randint(0, 4)):
+        for town in rng.sample(TOWNS, towns[ind.id]):
             rows.append(
                 [
                     None,
