@@ -1,16 +1,19 @@
-"""Rebuild a period's report model from the history store — for ``run`` right after it has
-saved the period, and for later commands (``email``) without re-reading any input."""
+"""A period's report model from its history: rebuilt from the store for later commands
+(``email``) without re-reading any input, or assembled by ``run`` from what it has just
+stored — the same report either way (tested)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import InputError
-from pipeline.model import Observation, TargetTable
+from pipeline.model import Issue, Observation, TargetTable
 from pipeline.progress import assess, roll_up
 from pipeline.report import Report, build_report
 from pipeline.run import sort_issues
-from pipeline.store import Store
+from pipeline.store import Store, StoredFile
 from pipeline.validate import months_not_started
 
 
@@ -18,7 +21,26 @@ def report_from_store(store: Store, period: str, targets: TargetTable, config: C
     """The report of a period that has been run; InputError when it has not."""
     if period not in store.periods():
         raise InputError(f"{period} 尚未汇总，请先运行 minsheng run --period {period}")
-    history = store.history(year=period[:4])
+    return assemble_report(
+        period,
+        targets,
+        config,
+        store.history(year=period[:4]),
+        store.files(period),
+        store.issues(period),
+    )
+
+
+def assemble_report(
+    period: str,
+    targets: TargetTable,
+    config: Config,
+    history: Sequence[Observation],
+    files: Sequence[StoredFile],
+    issues: Sequence[Issue],
+) -> Report:
+    """The report of ``period`` from the year's stored observations (ordered by period, as
+    the store gives them), its stored files (by name) and its issues (as stored)."""
     current = {o.indicator_id: o for o in history if o.period == period}
     earlier: dict[str, list[Observation]] = {}
     for o in history:
@@ -35,7 +57,6 @@ def report_from_store(store: Store, period: str, targets: TargetTable, config: C
         for ind in targets.indicators
     ]
     order = {d.name: i for i, d in enumerate(targets.departments)}
-    files = store.files(period)
     submissions = [(f.department, f.status, f.name, f.received_at) for f in files]
     seen = {f.department for f in files}
     submissions += [
@@ -50,7 +71,7 @@ def report_from_store(store: Store, period: str, targets: TargetTable, config: C
         indicators=progress,
         tasks=roll_up(targets, progress),
         submissions=submissions,
-        issues=sort_issues(store.issues(period)),
+        issues=sort_issues(issues),
         history=[o for o in history if o.period <= period],
         version=__version__,
     )

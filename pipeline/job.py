@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.assemble import report_from_store
+from pipeline.assemble import assemble_report
 from pipeline.config import Config
 from pipeline.counties import (
     COUNTY_COLUMNS,
@@ -116,7 +116,14 @@ def store_period(
         if s.file
     ]
     store.save_period(period, started, __version__, stored_files, checked.observations, issues)
-    return report_from_store(store, period, targets, cfg)
+    # the report of what was just stored, as the store would give it back (report_from_store)
+    # without reading it back: observations by indicator, files by name, times to the second
+    stored = [
+        replace(f, received_at=f.received_at.replace(microsecond=0) if f.received_at else None)
+        for f in sorted(stored_files, key=lambda f: f.name)
+    ]
+    current = sorted(checked.observations, key=lambda o: o.indicator_id)
+    return assemble_report(period, targets, cfg, [*history, *current], stored, issues)
 
 
 Progress = Callable[[int, int], None]  # (files done, files in all) — for a progress bar

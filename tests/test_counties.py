@@ -265,16 +265,27 @@ def test_the_benchmark_counties_are_read_completely(tmp_path):
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from dataclasses import replace
+
     from make_counties import generate
+
+    from pipeline.assemble import report_from_store
 
     assert generate(tmp_path, 2, "2022-06") == 32
     (tmp_path / "minsheng.toml").write_text('county = "黄山市"\n', encoding="utf-8")
     result = run_job(open_workspace(tmp_path), "2022-06")
+    report_targets = open_workspace(tmp_path).targets
     assert len(result.counties) == 2
     for report, data in result.counties:
         assert len(data.files) == 16 and all(f.readable for f in data.files)
         assert {f.source.format for f in data.files} == {"xlsx", "xls"}
         assert len(data.observations) == 66
+        with Store(tmp_path / "minsheng.db") as store:  # as `email` would rebuild it
+            config = replace(open_workspace(tmp_path).config, county=report.county)
+            again = report_from_store(
+                store.scoped(report.county), "2022-06", report_targets, config
+            )
+        assert repr(again) == repr(report)
         assert not [i for i in report.issues if i.severity == "error"]
         assert {s.status for s in data.submissions} <= {"on_time", "late"}
         assert "on_time" in {s.status for s in data.submissions}

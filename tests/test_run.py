@@ -588,3 +588,24 @@ def test_a_sub_folder_does_not_turn_a_county_into_a_city(tmp_path):
     unread = [r for r in issues if r["code"] == "W-SUBFOLDER-IGNORED"]
     assert [r["file"] for r in unread] == ["附件/"]
     assert "2 个文件未读取" in unread[0]["message"]
+
+
+def test_the_run_reports_what_the_store_gives_back(tmp_path):
+    """`run` assembles its report from what it has just stored without reading it back;
+    `email` later rebuilds it from the store: the two are the same report, value for value
+    and type for type (repr), for the shipped samples — also May re-run after June."""
+    import shutil
+
+    from pipeline.assemble import report_from_store
+    from pipeline.store import Store
+
+    samples = Path(__file__).resolve().parent.parent / "inputs"
+    for period in ("2022-05", "2022-06"):
+        shutil.copytree(samples / period, tmp_path / "inputs" / period)
+    ws = open_workspace(tmp_path)
+    for period in ("2022-05", "2022-06", "2022-05"):
+        report = run_job(ws, period).report
+        with Store(ws.db) as store:
+            again = report_from_store(store, period, ws.targets, ws.config)
+        assert report is not None and report.indicators and report.issues
+        assert repr(report) == repr(again)
