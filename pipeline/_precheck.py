@@ -74,6 +74,8 @@ def plan(path: Path, fmt: str, data: bytes | None = None) -> Plan:
 
 
 def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
+    if any(e.renamed for e in entries):  # checked under one name, read under another?
+        return Plan(True, "xlsx: 压缩包部件另有名称（Unicode 路径字段），无法预先检查")
     budget = IN_PROCESS_XML
     parts: dict[str, bytes] = {}
     plain = True

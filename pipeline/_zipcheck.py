@@ -24,18 +24,28 @@ from pipeline._bounds import (
 from pipeline._bounds import size_text as _mb
 
 
-def _end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
-    """(entries, central directory size, its offset) from a zip's end records, as zipfile
-    reads them; None when there is no end record."""
+class _End(NamedTuple):
+    entries: int
+    cd_size: int
+    cd_offset: int
+    at: int  # where the end record itself starts in the file
+    zip64: bool  # a zip64 locator precedes it (zipfile then reads the zip64 record)
+
+
+def _end_record(fh: BinaryIO) -> _End | None:
+    """The zip's end records, found as zipfile finds them (the last end-record signature in
+    the final 64 kB); None when there is no end record."""
     size = fh.seek(0, io.SEEK_END)
-    fh.seek(max(0, size - 65536 - 22))
+    start = max(0, size - 65536 - 22)
+    fh.seek(start)
     tail = fh.read()
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return None
     entries, cd_size, cd_offset = struct.unpack_from("<HII", tail, at + 10)
     locator = tail[at - 20 : at] if at >= 20 else b""
-    if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and locator[:4] == b"PK\x06\x07":
+    zip64 = locator[:4] == b"PK\x06\x07"
+    if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and zip64:
         where = struct.unpack_from("<Q", locator, 8)[0]
         if where + 56 > size:
             return None  # points outside the file: damaged (zipfile will say so)
@@ -43,16 +53,18 @@ def _end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
         record = fh.read(56)
         if record[:4] == b"PK\x06\x06" and len(record) == 56:
             entries, cd_size, cd_offset = struct.unpack_from("<QQQ", record, 32)
-    return entries, cd_size, cd_offset
+    return _End(entries, cd_size, cd_offset, start + at, zip64)
 
 
-def _checked_end_record(fh: BinaryIO) -> tuple[int, int, int] | None:
+def _checked_end_record(fh: BinaryIO) -> _End | None:
     found = _end_record(fh)
     if found is None:
         return None  # not a zip after all: zipfile will say so
-    entries, cd_size, _ = found
-    if entries > MAX_ZIP_ENTRIES or cd_size > MAX_CENTRAL_DIRECTORY:
-        why = f"压缩包内有 {entries} 个部件（目录 {_mb(cd_size)}），超过上限 {MAX_ZIP_ENTRIES}"
+    if found.entries > MAX_ZIP_ENTRIES or found.cd_size > MAX_CENTRAL_DIRECTORY:
+        why = (
+            f"压缩包内有 {found.entries} 个部件（目录 {_mb(found.cd_size)}），"
+            f"超过上限 {MAX_ZIP_ENTRIES}"
+        )
         raise Refused(TOO_LARGE, why)
     return found
 
@@ -68,6 +80,7 @@ class Entry(NamedTuple):
     compress_size: int
     file_size: int
     header_offset: int
+    renamed: bool  # an Info-ZIP Unicode Path field gives it a second name (see _renames)
 
     @classmethod
     def of(cls, info: zipfile.ZipInfo) -> Entry:
@@ -79,7 +92,24 @@ class Entry(NamedTuple):
             info.compress_size,
             info.file_size,
             info.header_offset,
+            _renames(info.extra),
         )
+
+
+_UNICODE_PATH = 0x7075
+
+
+def _renames(extra: bytes) -> bool:
+    """Whether a member's extra fields hold an Info-ZIP Unicode Path: zipfile ignores it,
+    other readers (python-calamine's) take it as the member's name — so the part checked
+    here under one name could be read there as another (a sheet hidden from the scan)."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, pos)
+        if kind == _UNICODE_PATH:
+            return True
+        pos += 4 + size
+    return False
 
 
 _CENTRAL = struct.Struct("<4s4xHH4xIIIHHH8xI")  # one central directory record's fixed part
@@ -91,16 +121,15 @@ def zip_entries(fh: BinaryIO) -> list[Entry] | None:
     would — zip64, data before the zip, a name with a NUL or bad UTF-8, a damaged directory —
     so that the caller asks ``zipfile``. Refuses a directory too big to list."""
     found = _checked_end_record(fh)
-    if found is None:
+    if found is None or found.zip64:
         return None
-    entries, cd_size, cd_offset = found
-    end = fh.seek(0, io.SEEK_END)
-    if cd_offset + cd_size > end or 0xFFFFFFFF in (cd_size, cd_offset) or entries == 0xFFFF:
+    entries, cd_size, cd_offset = found.entries, found.cd_size, found.cd_offset
+    if cd_offset + cd_size != found.at:  # data before the zip or between: offsets shift
         return None
     fh.seek(cd_offset)
     cd = fh.read(cd_size)
-    if len(cd) != cd_size or fh.read(4) != b"PK\x05\x06":
-        return None  # the end record does not follow: data before the zip (offsets shift)
+    if len(cd) != cd_size:
+        return None
     out: list[Entry] = []
     pos = 0
     for _ in range(entries):
@@ -118,7 +147,8 @@ def zip_entries(fh: BinaryIO) -> list[Entry] | None:
             return None
         if "\0" in name:
             return None
-        out.append(Entry(name, flags, method, crc, csize, usize, offset))
+        fields = cd[pos + 46 + n : pos + 46 + n + extra]
+        out.append(Entry(name, flags, method, crc, csize, usize, offset, _renames(fields)))
         pos += 46 + n + extra + comment
     return out if pos == len(cd) else None
 
@@ -167,6 +197,9 @@ def inflate(data: bytes, info: Entry, limit: int) -> bytes | None:
     if data[at : at + 4] != b"PK\x03\x04" or at + 30 > len(data):
         raise Refused(UNREADABLE, "压缩结构损坏")
     name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    if _renames(data[at + 30 + name_len : at + 30 + name_len + extra_len]):
+        why = f"部件 {info.filename} 另有一个名称（Unicode 路径字段），疑似被篡改"
+        raise Refused(UNREADABLE, why)
     start = at + 30 + name_len + extra_len
     raw = data[start : start + info.compress_size]
     if len(raw) < info.compress_size:

@@ -237,3 +237,104 @@ def xml_sheet_without_addresses(path: Path) -> Path:
     """Cells without ``r=`` addresses on row 900000: only a reader that counts can place them."""
     row = b'<row r="900000"><c><v>1</v></c></row>'
     return _sheet_changed(path, lambda x: x.replace(b"</sheetData>", row + b"</sheetData>"))
+
+
+# --- zips that two readers would read differently ------------------------------------------
+
+
+def _members(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as zf:
+        return [(i.filename, zf.read(i)) for i in zf.infolist()]
+
+
+def _local(name: str, data: bytes, extra: bytes = b"") -> tuple[bytes, tuple[bytes, int, int, int]]:
+    """A deflated member's local header and data; (name, crc, sizes) for its directory entry."""
+    raw = name.encode()
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    packed = packer.compress(data) + packer.flush()
+    crc = zlib.crc32(data)
+    head = struct.pack(
+        "<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0, crc, len(packed), len(data), len(raw),
+        len(extra),
+    )  # fmt: skip
+    return head + raw + extra + packed, (raw, crc, len(packed), len(data))
+
+
+def _central(
+    meta: tuple[bytes, int, int, int], offset: int, comment: bytes = b"", extra: bytes = b""
+) -> bytes:
+    raw, crc, packed, size = meta
+    return struct.pack(
+        "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 8, 0, 0, crc, packed, size, len(raw),
+        len(extra), len(comment), 0, 0, 0, offset,
+    ) + raw + extra + comment  # fmt: skip
+
+
+def _end(entries: int, size: int, offset: int) -> bytes:
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries, entries, size, offset, 0)
+
+
+def _good_and_far(path: Path) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+    good = good_xlsx(path.with_suffix(".good.xlsx"))
+    far = far_cell_xlsx(path.with_suffix(".far.xlsx"))
+    return _members(good), _members(far)
+
+
+def split_directory_xlsx(path: Path) -> Path:
+    """Two central directories: a harmless one right after the members, then a stray end-record
+    signature, then one listing a sheet with a far cell, which the real end record (pointing
+    at the first) is read with by zipfile and the zip crate alike (they shift the offsets by
+    the gap)."""
+    good, far = _good_and_far(path)
+    out = io.BytesIO()
+    first = []
+    for name, data in good:
+        at = out.tell()
+        blob, meta = _local(name, data)
+        out.write(blob)
+        first.append((meta, at))
+    second = []
+    for name, data in far:
+        at = out.tell()
+        blob, meta = _local(name, data)
+        out.write(blob)
+        second.append((meta, at))
+    start = out.tell()
+    directory = b"".join(_central(meta, at) for meta, at in first)
+    gap = len(directory) + 4
+    pad = len(directory) - len(b"".join(_central(meta, at - gap) for meta, at in second))
+    shifted = b"".join(
+        _central(meta, at - gap, b"x" * pad if i == len(second) - 1 else b"")
+        for i, (meta, at) in enumerate(second)
+    )
+    out.write(directory + b"PK\x05\x06" + shifted + _end(len(first), len(directory), start))
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def unicode_path_xlsx(path: Path, where: str = "central") -> Path:
+    """A far-cell sheet stored as ``xl/worksheets/zz.xml`` whose Info-ZIP Unicode Path field
+    names it ``xl/worksheets/sheet1.xml``, beside the real, harmless sheet1.xml: zipfile sees
+    two parts, the zip crate may take the far one for the sheet. ``where``: the field in the
+    central directory or only in the local header."""
+    good, far = _good_and_far(path)
+    sheet = dict(far)[SHEET_XML]
+    hidden = b"xl/worksheets/zz.xml"
+    field = b"\x01" + struct.pack("<I", zlib.crc32(hidden)) + SHEET_XML.encode()
+    extra = struct.pack("<HH", 0x7075, len(field)) + field
+    out = io.BytesIO()
+    entries = []
+    for name, data in good:
+        at = out.tell()
+        blob, meta = _local(name, data)
+        out.write(blob)
+        entries.append(_central(meta, at))
+    at = out.tell()
+    blob, meta = _local(hidden.decode(), sheet, extra if where == "local" else b"")
+    out.write(blob)
+    entries.append(_central(meta, at, extra=extra if where == "central" else b""))
+    start = out.tell()
+    directory = b"".join(entries)
+    out.write(directory + _end(len(entries), len(directory), start))
+    path.write_bytes(out.getvalue())
+    return path

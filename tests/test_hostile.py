@@ -602,3 +602,41 @@ def test_a_far_cell_is_never_missed_however_its_tag_is_written(tag: bytes) -> No
     scan = _precheck.scan_sheet_xml(xml)
     assert scan is None or (scan.too_large and scan.rows == 1048576), scan
     assert _precheck._quick_extent(xml) is None
+
+
+READ_IN_CHILD = """
+import sys
+from pathlib import Path
+from pipeline.read import read_book
+path = Path(sys.argv[1])
+print(*[i.code for i in read_book(path, "xlsx", path.read_bytes()).issues])
+"""
+
+
+@pytest.mark.parametrize(
+    ("build", "code"),
+    [
+        (hostile.split_directory_xlsx, "E-FILE-TOO-LARGE"),
+        (hostile.unicode_path_xlsx, "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.unicode_path_xlsx(p, "local"), "E-FILE-UNREADABLE"),
+    ],
+    ids=["two-directories", "unicode-path", "unicode-path-local"],
+)
+def test_a_zip_two_readers_read_differently_never_reaches_calamine_unbounded(
+    tmp_path: Path, build: Callable[[Path], Path], code: str
+) -> None:
+    """The pre-checks must see the parts python-calamine will read: a second central directory
+    behind a stray end-record signature, or a part renamed by a Unicode Path field, hid a
+    far-away cell from the sheet scan and calamine aborted the process (read in a child here,
+    so that a crash fails this test instead of killing the test run)."""
+    path = build(tmp_path / "卫健委6月.xlsx")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", READ_IN_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == [code]
