@@ -34,6 +34,7 @@ IGNORED_NAMES = frozenset({"thumbs.db", ".ds_store", "desktop.ini"})
 SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
 HEAD_BYTES = 64 * 1024
 KEEP_BYTES = 256 * 1024  # kept for the reader: department reports are tens of kB
+KEEP_TOTAL = 32 * 1024 * 1024  # and no more than this for a folder (the rest is read again)
 
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -65,8 +66,9 @@ def discover(
     ``year`` completes month-only file names ("交通局6月") into a period guess; by default it
     is taken from a folder named like ``2022-06``. Ignored files are skipped; a sub-folder
     holding files is skipped with a warning. ``contents``, when given, receives the bytes of
-    each file up to KEEP_BYTES by name: reading them from there, the reader reads once and
-    reads exactly what the hash describes.
+    each file up to KEEP_BYTES by name (KEEP_TOTAL in all): reading them from there, the reader
+    reads each such file once and exactly what its hash describes (a larger file, or one only
+    the isolated reader may open, is read again from disk).
     """
     folder = Path(folder)
     if not folder.exists():
@@ -77,6 +79,7 @@ def discover(
         year = int(m.group(1))
     files: list[SourceFile] = []
     issues: list[Issue] = []
+    kept = 0
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if is_ignored(path.name):
             continue
@@ -90,8 +93,10 @@ def discover(
             data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None
             sha = _sha256(path) if data is None else hashlib.sha256(data).hexdigest()
             fmt = sniff_format(path, data)
-            if contents is not None and data is not None and len(data) <= KEEP_BYTES:
+            keep = data is not None and len(data) <= min(KEEP_BYTES, KEEP_TOTAL - kept)
+            if contents is not None and data is not None and keep:
                 contents[path.name] = data
+                kept += len(data)
         except OSError:  # open in Excel on Windows (locked), or no permission to read it
             sha, fmt = "", "locked"
         files.append(

@@ -132,7 +132,7 @@ def read_book(path: str | Path, fmt: str, data: bytes | None = None) -> Book:
     """
     path = Path(path)
     if fmt not in CALAMINE_FORMATS:
-        return read_in_process(path, fmt)
+        return read_in_process(path, fmt, data=data)
     try:
         data = _precheck.file_bytes(path) if data is None else data
         plan = _precheck.plan(path, fmt, data)
@@ -154,9 +154,9 @@ def read_in_process(
         if fmt == "encrypted":
             raise python_calamine.PasswordError(fmt)
         if fmt == "csv":
-            return _read_csv(path)
+            return _read_csv(path, data)
         if fmt == "html":
-            return _read_html(path)
+            return _read_html(path, data)
         if fmt in CALAMINE_FORMATS:
             return _read_calamine(path, fmt, scans, data)
         return _unreadable(path.name, f"不是可识别的表格文件，格式为 {fmt}")
@@ -260,12 +260,15 @@ _HTML_NO_TABLE = (
 )
 
 
-def _read_html(path: Path) -> Book:
+def _read_html(path: Path, data: bytes | None = None) -> Book:
     name = path.name
-    if path.stat().st_size > MAX_HTML_BYTES:
+    size = path.stat().st_size if data is None else len(data)
+    if size > MAX_HTML_BYTES:
         return failed(name, "E-FILE-TOO-LARGE", f"网页文件超过 {MAX_HTML_BYTES // 1024 // 1024} MB")
     try:
-        found = first_table(decode_html(path.read_bytes()), MAX_ROWS, MAX_COLS)
+        found = first_table(
+            decode_html(path.read_bytes() if data is None else data), MAX_ROWS, MAX_COLS
+        )
     except TableTooLarge as exc:
         return Book(sheets=(), issues=(_too_large(name, path.stem, exc.rows, exc.cols),))
     if found is None:
@@ -298,11 +301,11 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def _read_csv(path: Path) -> Book:
+def _read_csv(path: Path, data: bytes | None = None) -> Book:
     name = path.name
-    if path.stat().st_size > MAX_CSV_BYTES:
+    if (path.stat().st_size if data is None else len(data)) > MAX_CSV_BYTES:
         return Book(sheets=(), issues=(_too_large(name, path.stem, 0, 0),))
-    text = _decode(path.read_bytes())
+    text = _decode(path.read_bytes() if data is None else data)
     if text is None:
         return _unreadable(name, "无法识别文字编码，请另存为 UTF-8 或 Excel 格式")
     try:
