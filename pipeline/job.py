@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.assemble import assemble_report
@@ -39,6 +40,9 @@ from pipeline.store import Store, StoredFile
 from pipeline.targets import format_number
 from pipeline.validate import check_period as check_values
 from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,15 @@ def _candidates(folder: Path) -> int:
     walked with the directory entries' own types, not a stat per file."""
     from pipeline.discover import is_ignored
 
-    return sum(sum(not is_ignored(n) for n in names) for _, _, names in os.walk(folder))
+    count, todo = 0, [str(folder)]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif entry.is_file() and not is_ignored(entry.name):  # not a FIFO, dead link
+                    count += 1
+    return count
 
 
 def _counter(total: int, progress: Progress | None) -> Callable[[int], None] | None:
@@ -235,6 +247,7 @@ def _run_counties(
     if not jobs:
         raise InputError("；".join(f"{name}：{why}" for name, why in unread))
     candidates = _candidates(ws.period_inputs(period))
+    prepared: list[Environment] = []  # the comparison page's, made while the workers read
     results: list[tuple[Report, PeriodData]] = []
     written: list[str] = []
     # each county's CSVs are written as soon as it is stored, while the workers read on;
@@ -251,7 +264,7 @@ def _run_counties(
             store.first_seen(),
             workers_for(candidates, workers),
             _counter(candidates, progress),
-            meanwhile=lambda: _prepare_comparison(ws),
+            meanwhile=lambda: prepared.append(_prepare_comparison(ws)),
         )
         with contextlib.closing(read):  # a failure below stops the workers at once
             for job, data in zip(jobs, read, strict=True):
@@ -263,7 +276,7 @@ def _run_counties(
                 written.extend(f"{report.county}/{name}" for name in write_csvs(report, sub))
         comparison = compare(ws.config.county, [r for r, _ in results], unread)
         t_checked = time.perf_counter()
-        _write_comparison(tmp, comparison, written, ws)
+        _write_comparison(tmp, comparison, written, ws, prepared[0] if prepared else None)
         manifest = _manifest(period, started, ws.targets.source, [d for _, d in results], None)
         manifest["counties"] = [r.county for r, _ in results]
         _finish_manifest(tmp, manifest, written, t0, t_checked)
@@ -272,15 +285,21 @@ def _run_counties(
     )
 
 
-def _prepare_comparison(ws: Workspace) -> None:
+def _prepare_comparison(ws: Workspace) -> Environment:
     """Import what the comparison outputs need (xlsxwriter, Jinja2) and compile the page's
     template (together ~0.1 s) while the workers read, not after them."""
     from pipeline.render.compare import prepare
 
-    prepare(ws.template_dirs)
+    return prepare(ws.template_dirs)
 
 
-def _write_comparison(tmp: Path, comparison: Comparison, written: list[str], ws: Workspace) -> None:
+def _write_comparison(
+    tmp: Path,
+    comparison: Comparison,
+    written: list[str],
+    ws: Workspace,
+    env: Environment | None = None,
+) -> None:
     from pipeline.render.compare import write_comparison
 
     (tmp / "counties.csv").write_text(
@@ -291,7 +310,7 @@ def _write_comparison(tmp: Path, comparison: Comparison, written: list[str], ws:
         encoding="utf-8",
     )
     written.append("counties.csv")
-    written.extend(write_comparison(comparison, tmp, ws.template_dirs))
+    written.extend(write_comparison(comparison, tmp, ws.template_dirs, env))
 
 
 def _manifest(

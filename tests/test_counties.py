@@ -459,13 +459,15 @@ def test_a_county_left_out_keeps_no_old_figures(tmp_path):
 
 
 def test_the_comparison_page_follows_the_workspace_template(tmp_path):
-    """A city's own templates/compare.html is used (compiled while the workers read); edited
-    between runs it is read again; broken, the run stops naming the template and line, and the
-    earlier outputs stay as they were."""
+    """A city's own templates/compare.html, added after a first run, is used (compiled while
+    the workers read); edited between runs it is read again; broken, the run stops naming the
+    template and line, and the earlier outputs stay as they were."""
     from pipeline.errors import ConfigError
 
     build(tmp_path)
     page = tmp_path / "outputs/2022-06/黄山市2022年民生实事县区比较（2022-06）.html"
+    run_job(open_workspace(tmp_path), "2022-06", workers=2)
+    assert "黄山市2022年民生实事县区进展比较" in page.read_text(encoding="utf-8")
     (tmp_path / "templates").mkdir()
     own = tmp_path / "templates/compare.html"
     own.write_text("<p>本市版式 {{ report.rows[0].county }}</p>\n", encoding="utf-8")

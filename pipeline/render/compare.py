@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,10 +18,13 @@ from pipeline.render.workbook import _options
 PAGE = "compare.html"
 
 
-def write_comparison(c: Comparison, out: Path, template_dirs: Sequence[Path]) -> list[str]:
-    """Write the comparison workbook and HTML page into ``out``; return their names."""
+def write_comparison(
+    c: Comparison, out: Path, template_dirs: Sequence[Path], env: jinja2.Environment | None = None
+) -> list[str]:
+    """Write the comparison workbook and HTML page into ``out``; return their names. ``env``:
+    what :func:`prepare` made for this run (else it is made here)."""
     _workbook(c, out / c.workbook_name)
-    _html(c, out / c.html_name, template_dirs)
+    _html(c, out / c.html_name, env or prepare(template_dirs))
     return [c.workbook_name, c.html_name]
 
 
@@ -127,28 +129,22 @@ def _workbook(c: Comparison, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def prepare(template_dirs: Sequence[Path]) -> None:
-    """Compile the page's template ahead (a city run does this while its workers read); a
-    template that does not compile is reported when the page is rendered."""
-    with contextlib.suppress(Exception):
-        _env(tuple(template_dirs)).get_template(PAGE)
-
-
-@functools.lru_cache(maxsize=8)
-def _env(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
-    """One environment per template folders: it keeps its compiled templates, and reloads
-    one whose file has changed since (an office editing its page between runs)."""
+def prepare(template_dirs: Sequence[Path]) -> jinja2.Environment:
+    """The page's environment with its template compiled ahead (a city run makes it while its
+    workers read, for this run only); a template that does not compile is reported when the
+    page is rendered."""
     from pipeline.render.jinja import make_env
 
     env = make_env(template_dirs)
-    env.auto_reload = True
+    with contextlib.suppress(Exception):
+        env.get_template(PAGE)
     return env
 
 
-def _html(c: Comparison, path: Path, template_dirs: Sequence[Path]) -> None:
+def _html(c: Comparison, path: Path, env: jinja2.Environment) -> None:
     from pipeline.render.jinja import render_template
 
-    text = render_template(_env(tuple(template_dirs)), PAGE, report=c)
+    text = render_template(env, PAGE, report=c)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
