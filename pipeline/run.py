@@ -257,7 +257,9 @@ def _receipts(path: Path) -> tuple[dict[str, dt.datetime], list[Issue]]:
         if n == 1 or len(row) < 2 or not row[0].strip():
             continue
         try:
-            out[row[0].strip()] = dt.datetime.fromisoformat(row[1].strip().replace("/", "-"))
+            when = dt.datetime.fromisoformat(row[1].strip().replace("/", "-"))
+            # "…+08:00": the office's own clock, as written (deadlines are in its local time)
+            out[row[0].strip()] = when.replace(tzinfo=None)
         except ValueError:
             issues.append(
                 Issue(

@@ -102,7 +102,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         # every run adds a row (the log of runs): a city's runs table grows by its counties
         # each run, and each county's report asks for its periods
         "0004_runs_index",
-        "CREATE INDEX runs_county_period ON runs(county, period)",
+        "CREATE INDEX IF NOT EXISTS runs_county_period ON runs(county, period)",
     ),
 ]
 
@@ -195,6 +195,10 @@ class Store:
                 continue
             self.db.execute("BEGIN IMMEDIATE")
             try:
+                # another process opening the same database may have applied it meanwhile
+                if self.db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                    self.db.execute("COMMIT")
+                    continue
                 for statement in filter(str.strip, sql.split(";")):
                     self.db.execute(statement)
                 self.db.execute(

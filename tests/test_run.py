@@ -272,6 +272,24 @@ def test_reporting_rate_and_timeliness(tmp_path):
     assert ("W-SUBMISSION-LATE", "") in issue_codes(tmp_path, "2022-06")
 
 
+def test_a_receipt_time_with_an_offset_is_the_time_as_written(tmp_path):
+    """收文登记 times written with an offset (exported from a system: …+08:00) are the office's
+    own clock; the run used to stop comparing them with the naive deadline."""
+    submit(
+        tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 1, 55]],
+        "2022-07-05T17:00:00+08:00",
+    )  # fmt: skip
+    submit(
+        tmp_path, "2022-06", "残联.xlsx", None, [["困难精神残疾人药费补助", 1, 70]],
+        "2022-07-06 08:00+08:00",
+    )  # fmt: skip
+    run(tmp_path, "2022-06")
+    rows = {r["department"]: r for r in table(tmp_path / "outputs/2022-06/submissions.csv")}
+    assert (rows["县司法局"]["status"], rows["县残联"]["status"]) == ("on_time", "late")
+    assert rows["县司法局"]["received_at"].startswith("2022-07-05")
+    assert "17:00" in rows["县司法局"]["received_at"]
+
+
 def test_rerun_gives_identical_csv_files_and_replaces_the_period(tmp_path):
     """Same inputs → same bytes; a re-run replaces the period's history, not other periods."""
     submit(
@@ -342,21 +360,40 @@ def test_what_is_hashed_is_what_is_read(monkeypatch, tmp_path):
     import pipeline.run
 
     path = submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
-    first = path.read_bytes()
+    csv_path = tmp_path / "inputs/2022-06/残联.csv"
+    csv_path.write_text("指标名称,本月完成,累计完成\n困难精神残疾人药费补助,1,70\n", "utf-8")
+    first = {p: p.read_bytes() for p in (path, csv_path)}
     real = pipeline.run.discover
 
     def discover_then_resent(*args, **kwargs):
         found = real(*args, **kwargs)
         submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 99]])
+        csv_path.write_text("指标名称,本月完成,累计完成\n困难精神残疾人药费补助,1,99\n", "utf-8")
         return found
 
     monkeypatch.setattr(pipeline.run, "discover", discover_then_resent)
     run(tmp_path, "2022-06")
-    assert path.read_bytes() != first
+    assert all(p.read_bytes() != data for p, data in first.items())
     assert obs(tmp_path, "2022-06")["18.1"]["value"] == "55"
+    assert obs(tmp_path, "2022-06")["9.1"]["value"] == "70"
     manifest = json.loads((tmp_path / "outputs/2022-06/manifest.json").read_text("utf-8"))
-    sha = {i["name"]: i["sha256"] for i in manifest["inputs"]}["司法局.xlsx"]
-    assert sha == hashlib.sha256(first).hexdigest()
+    sha = {i["name"]: i["sha256"] for i in manifest["inputs"]}
+    assert {p.name: hashlib.sha256(data).hexdigest() for p, data in first.items()} == {
+        name: sha[name] for name in ("司法局.xlsx", "残联.csv")
+    }
+
+
+def test_discover_keeps_what_it_read_within_bounds(monkeypatch, tmp_path):
+    """The bytes kept for the reader stop at KEEP_TOTAL a folder; the rest is read again."""
+    import pipeline.discover as discover_module
+
+    for n in range(5):
+        submit(tmp_path, "2022-06", f"司法局{n}.xlsx", None, [["办理法律援助案件", 10, n]])
+    size = (tmp_path / "inputs/2022-06/司法局0.xlsx").stat().st_size
+    monkeypatch.setattr(discover_module, "KEEP_TOTAL", size * 2 + size // 2)
+    contents: dict[str, bytes] = {}
+    found, _ = discover_module.discover(tmp_path / "inputs/2022-06", [], 2022, contents)
+    assert len(found) == 5 and sorted(contents) == ["司法局0.xlsx", "司法局1.xlsx"]
 
 
 def test_csv_contract_columns(tmp_path):
@@ -609,3 +646,55 @@ def test_the_run_reports_what_the_store_gives_back(tmp_path):
             again = report_from_store(store, period, ws.targets, ws.config)
         assert report is not None and report.indicators and report.issues
         assert repr(report) == repr(again)
+
+
+def test_a_migration_applied_meanwhile_by_another_process_is_not_applied_again(
+    monkeypatch, tmp_path
+):
+    """Two processes opening an older database at once: the one that waited for the other's
+    migration sees it recorded and goes on (it failed on 'index already exists')."""
+    import sqlite3
+    import threading
+
+    import pipeline.store as store_module
+
+    every = list(store_module.MIGRATIONS)
+    monkeypatch.setattr(store_module, "MIGRATIONS", every[:3])
+    store_module.Store(tmp_path / "x.db").close()  # as the previous release left it
+    monkeypatch.setattr(store_module, "MIGRATIONS", every)
+    other = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the other process is migrating
+    failures: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            store_module.Store(tmp_path / "x.db").close()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    waiting = threading.Thread(target=open_store)
+    waiting.start()
+    waiting.join(0.5)  # it has read the migrations done and waits for the lock
+    name, sql = every[3]
+    other.execute(sql)
+    other.execute("INSERT INTO migrations VALUES (?, ?)", (name, "2026-11-28T19:00:00"))
+    other.execute("COMMIT")
+    waiting.join(30)
+    assert not waiting.is_alive() and failures == []
+
+
+def test_the_progress_total_counts_files_only(tmp_path):
+    """The files a progress bar counts: sub-folders' too, not lock files, FIFOs or dead links."""
+    import os
+
+    from pipeline.job import _candidates
+
+    submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
+    folder = tmp_path / "inputs/2022-06"
+    (folder / "附件").mkdir()
+    (folder / "附件/说明.docx").write_bytes(b"PK")
+    (folder / "~$司法局.xlsx").write_bytes(b"")
+    (folder / "dead.xlsx").symlink_to(folder / "gone.xlsx")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "pipe.xlsx")
+    assert _candidates(folder) == 2
