@@ -316,16 +316,22 @@ class Store:
                 (self.county, period, started_at.isoformat(timespec="seconds"), version),
             ).lastrowid
             self._delete(period, PERIOD_TABLES)
-            for f in files:
-                received = f.received_at.isoformat(timespec="seconds") if f.received_at else None
-                if f.sha256:  # "" for a file that could not be opened: its bytes are unknown
-                    db.execute(
-                        "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)",
-                        (f.sha256, f.name, f.size, received or started_at.isoformat()),
-                    )
-                db.execute(
-                    "INSERT INTO files (run_id, period, name, sha256, size, department, status, "
-                    "received_at, county) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            received = {
+                f.name: f.received_at.isoformat(timespec="seconds") if f.received_at else None
+                for f in files
+            }
+            db.executemany(  # "" for a file that could not be opened: its bytes are unknown
+                "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)",
+                [
+                    (f.sha256, f.name, f.size, received[f.name] or started_at.isoformat())
+                    for f in files
+                    if f.sha256
+                ],
+            )
+            db.executemany(
+                "INSERT INTO files (run_id, period, name, sha256, size, department, status, "
+                "received_at, county) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         run_id,
                         period,
@@ -334,10 +340,12 @@ class Store:
                         f.size,
                         f.department,
                         f.status,
-                        received,
+                        received[f.name],
                         self.county,
-                    ),
-                )
+                    )
+                    for f in files
+                ],
+            )
             db.executemany(
                 f"INSERT INTO observations (county, run_id, {', '.join(OBS_FIELDS)}) "
                 f"VALUES (?, ?, {', '.join('?' * len(OBS_FIELDS))})",
