@@ -59,9 +59,11 @@ def plan(path: Path, fmt: str, data: bytes | None = None) -> Plan:
     if fmt in ("xlsx", "ods", "xlsb"):
         fh = io.BytesIO(data)
         entries = zip_entries(fh)  # a plain zip (the common case) without zipfile's cost
-        if entries is None:
+        if entries is None:  # zipfile's view, to refuse what is too large or broken…
             with zipfile.ZipFile(fh) as zf:
-                entries = [Entry.of(info) for info in zf.infolist()]
+                check_zip([Entry.of(info) for info in zf.infolist()])
+            # …but another reader may see other members: not read in this process
+            return Plan(True, f"{fmt}: 压缩结构不常见，无法预先确定")
         check_zip(entries)
         if fmt != "xlsx":
             return Plan(True, f"{fmt}: 结构无法预先确定")
@@ -79,31 +81,34 @@ def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
     budget = IN_PROCESS_XML
     parts: dict[str, bytes] = {}
     plain = True
-    for info in entries:
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            continue
+    for info in entries:  # every member: a relationship may make any of them a sheet
         data = inflate(zipped, info, budget)
         if data is None:
             return Plan(True, f"xlsx: 部件 {info.filename} 过大，无法预先检查")
         budget -= len(data)
-        plain = check_xml(info.filename, data) and plain
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            plain = check_xml(info.filename, data) and plain
         parts[info.filename] = data
     if not plain:
         return Plan(True, "xlsx: XML 不是 UTF-8 编码")
+    # Whichever part the reader takes for whichever sheet (readers resolve names, ids and
+    # paths differently in crafted files), none may hold a cell that cannot be placed or
+    # lies beyond the limits: then what the reader allocates is bounded whatever it picks.
+    bounds: dict[str, Scan] = {}
+    for name, data in parts.items():
+        bound = scan_sheet_xml(data)
+        if bound is None:
+            return Plan(True, f"xlsx: 部件 {name} 有无法确定位置的单元格")
+        if bound.too_large:
+            return Plan(True, f"xlsx: 部件 {name} 超出 {MAX_ROWS} 行或 {MAX_COLS} 列")
+        bounds[name] = bound
     try:
         sheets = sheet_parts(parts)
     except Refused:
         raise
     except Exception as exc:  # malformed workbook.xml: let calamine say what it is, isolated
         return Plan(True, f"xlsx: 工作簿结构无法解析（{type(exc).__name__}）")
-    scans: dict[str, Scan] = {}
-    for name, part in sheets.items():
-        if part not in parts:
-            continue
-        scan = scan_sheet_xml(parts[part])
-        if scan is None:
-            return Plan(True, f"xlsx: 工作表“{name}”有不带地址的单元格")
-        scans[name] = scan
+    scans = {name: bounds[part] for name, part in sheets.items() if part in bounds}
     return Plan(False, scans=scans)
 
 
@@ -204,6 +209,8 @@ def col_index(letters: str) -> int:
 def scan_sheet_xml(xml: bytes) -> Scan | None:
     """Extent of the filled cells and error texts; None when a cell cannot be placed for
     sure from its own address (then the sheet is read in the isolated worker)."""
+    if not _CELL_START.search(xml):  # no cell tag at all (styles, themes…): nothing to place
+        return Scan(0, 0, {})
     extent = _quick_extent(xml) or _exact_extent(xml)
     if extent is None:
         return None

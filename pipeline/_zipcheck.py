@@ -30,6 +30,7 @@ class _End(NamedTuple):
     cd_offset: int
     at: int  # where the end record itself starts in the file
     zip64: bool  # a zip64 locator precedes it (zipfile then reads the zip64 record)
+    plain: bool  # its comment ends the file and no other end-record signature precedes it
 
 
 def _end_record(fh: BinaryIO) -> _End | None:
@@ -42,7 +43,10 @@ def _end_record(fh: BinaryIO) -> _End | None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return None
-    entries, cd_size, cd_offset = struct.unpack_from("<HII", tail, at + 10)
+    entries, cd_size, cd_offset, comment = struct.unpack_from("<HIIH", tail, at + 10)
+    # readers disagree on which end record counts when there are several, or when the
+    # comment length runs past the file (zipfile cuts it short, the zip crate looks further)
+    plain = at + 22 + comment == len(tail) and tail.find(b"PK\x05\x06") == at
     locator = tail[at - 20 : at] if at >= 20 else b""
     zip64 = locator[:4] == b"PK\x06\x07"
     if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and zip64:
@@ -53,7 +57,7 @@ def _end_record(fh: BinaryIO) -> _End | None:
         record = fh.read(56)
         if record[:4] == b"PK\x06\x06" and len(record) == 56:
             entries, cd_size, cd_offset = struct.unpack_from("<QQQ", record, 32)
-    return _End(entries, cd_size, cd_offset, start + at, zip64)
+    return _End(entries, cd_size, cd_offset, start + at, zip64, plain)
 
 
 def _checked_end_record(fh: BinaryIO) -> _End | None:
@@ -117,11 +121,13 @@ _CENTRAL = struct.Struct("<4s4xHH4xIIIHHH8xI")  # one central directory record's
 
 def zip_entries(fh: BinaryIO) -> list[Entry] | None:
     """The members of a plain zip, read straight from its central directory (a fraction of
-    what ``zipfile`` costs); None for any zip this does not follow exactly as ``zipfile``
-    would — zip64, data before the zip, a name with a NUL or bad UTF-8, a damaged directory —
-    so that the caller asks ``zipfile``. Refuses a directory too big to list."""
+    what ``zipfile`` costs); None for any zip that readers might read differently — zip64,
+    data before the zip or between its parts, more than one end record, a comment that does
+    not end the file, a non-ASCII name without the UTF-8 flag (zipfile reads cp437, the zip
+    crate UTF-8), a name with a NUL, a damaged directory. Refuses a directory too big to
+    list."""
     found = _checked_end_record(fh)
-    if found is None or found.zip64:
+    if found is None or found.zip64 or not found.plain:
         return None
     entries, cd_size, cd_offset = found.entries, found.cd_size, found.cd_offset
     if cd_offset + cd_size != found.at:  # data before the zip or between: offsets shift
@@ -141,8 +147,10 @@ def zip_entries(fh: BinaryIO) -> list[Entry] | None:
         if sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, usize, offset):
             return None
         raw = cd[pos + 46 : pos + 46 + n]
+        if not (flags & 0x800 or raw.isascii()):
+            return None
         try:
-            name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
+            name = raw.decode("utf-8") if flags & 0x800 else raw.decode("ascii")
         except UnicodeDecodeError:
             return None
         if "\0" in name:

@@ -338,3 +338,132 @@ def unicode_path_xlsx(path: Path, where: str = "central") -> Path:
     out.write(directory + _end(len(entries), len(directory), start))
     path.write_bytes(out.getvalue())
     return path
+
+
+def _zip_of(parts: list[tuple[str, bytes]]) -> tuple[io.BytesIO, list[tuple[bytes, int]]]:
+    """Members written one after the other; (directory entry, offset) for each."""
+    out = io.BytesIO()
+    listed = []
+    for name, data in parts:
+        at = out.tell()
+        blob, meta = _local(name, data)
+        out.write(blob)
+        listed.append((_central(meta, at), at))
+    return out, listed
+
+
+def two_end_records_xlsx(path: Path, how: str) -> Path:
+    """A zip holding a far-cell workbook with its own directory and end record, then a
+    harmless workbook whose end record comes last but that the zip crate rejects and passes
+    over: ``comment`` — its comment length runs one byte past the file (zipfile cuts it
+    short); ``offset`` — it puts its directory after itself (zipfile shifts the offsets)."""
+    good, far = _good_and_far(path)
+    out = io.BytesIO()
+    far_entries = []
+    for name, data in far:
+        at = out.tell()
+        blob, meta = _local(name, data)
+        out.write(blob)
+        far_entries.append((meta, at))
+    good_entries = []
+    for name, data in good:
+        at = out.tell()
+        blob, meta = _local(name, data)
+        out.write(blob)
+        good_entries.append((meta, at))
+    start = out.tell()
+    directory = b"".join(_central(meta, at) for meta, at in far_entries)
+    out.write(directory + _end(len(far_entries), len(directory), start))
+    start = out.tell()
+    if how == "comment":
+        directory = b"".join(_central(meta, at) for meta, at in good_entries)
+        end = _end(len(good_entries), len(directory), start)[:-2] + struct.pack("<H", 1)
+    else:  # the directory said to start past the end record: offsets shifted to match
+        stated = start + 0x100000
+        directory = b"".join(_central(meta, at + 0x100000) for meta, at in good_entries)
+        end = _end(len(good_entries), len(directory), stated)
+    out.write(directory + end)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def unflagged_twin_xlsx(path: Path) -> Path:
+    """The sheet part under a non-ASCII name twice: the harmless one with the UTF-8 flag, then
+    the far-cell one without it (zipfile reads its name as cp437: another member); a reader
+    decoding both as UTF-8 sees one name twice and takes the last."""
+    good, far = _good_and_far(path)
+    name = "xl/worksheets/表.xml".encode()
+    parts = [(n, d) for n, d in good if n != SHEET_XML]
+    rels = "xl/_rels/workbook.xml.rels"
+    parts = [
+        (n, d.replace(b"worksheets/sheet1.xml", name[3:]) if n == rels else d) for n, d in parts
+    ]
+    out, listed = _zip_of(parts)
+    entries = [entry for entry, _ in listed]
+    for data, flag in ((dict(good)[SHEET_XML], 0x800), (dict(far)[SHEET_XML], 0)):
+        at = out.tell()
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed = packer.compress(data) + packer.flush()
+        crc = zlib.crc32(data)
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH", 0x04034B50, 20, flag, 8, 0, 0, crc, len(packed), len(data),
+                len(name), 0,
+            ) + name + packed
+        )  # fmt: skip
+        entries.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flag, 8, 0, 0, crc, len(packed),
+                len(data), len(name), 0, 0, 0, 0, 0, at,
+            ) + name
+        )  # fmt: skip
+    start = out.tell()
+    directory = b"".join(entries)
+    out.write(directory + _end(len(entries), len(directory), start))
+    path.write_bytes(out.getvalue())
+    return path
+
+
+_WORKSHEET_REL = (
+    b'<Relationship Id="%s" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/worksheet" Target="%s"/>'
+)
+
+
+def mapped_far_xlsx(path: Path, how: str) -> Path:
+    """A far-cell sheet part that some reader may take for the sheet while the pre-checks'
+    own lookup of sheet name → part takes the harmless one: ``dupname`` (two sheets of one
+    name), ``dot`` (a ``./`` in the target, a member of that literal name), ``nested`` (a
+    Relationship below the root's children), ``idattr`` (a bare ``id`` before ``r:id``)."""
+    good, far = _good_and_far(path)
+    parts = dict(good)
+    wb, rels = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+    tag = '<sheet name="进度表" sheetId="1" r:id="rId1"/>'.encode()
+    first = _WORKSHEET_REL % (b"rId1", b"worksheets/sheet1.xml")
+    assert tag in parts[wb] and first in parts[rels], "the builder's workbook changed"
+    extra = _WORKSHEET_REL % (b"rId9", b"worksheets/sheet9.xml")
+    member = "xl/worksheets/sheet9.xml"
+    if how == "dupname":
+        parts[wb] = parts[wb].replace(
+            tag, '<sheet name="进度表" sheetId="1" r:id="rId9"/>'.encode() + tag
+        )
+        parts[rels] = parts[rels].replace(first, first + extra)
+    elif how == "dot":
+        parts[rels] = parts[rels].replace(
+            first, _WORKSHEET_REL % (b"rId1", b"worksheets/./sheet1.xml")
+        )
+        member = "xl/worksheets/./sheet1.xml"
+    elif how == "nested":
+        parts[rels] = parts[rels].replace(
+            first, first + b"<x>" + extra.replace(b"rId9", b"rId1") + b"</x>"
+        )
+    elif how == "idattr":
+        parts[wb] = parts[wb].replace(
+            tag, '<sheet name="进度表" sheetId="1" id="rId1" r:id="rId9"/>'.encode()
+        )
+        parts[rels] = parts[rels].replace(first, first + extra)
+    parts[member] = dict(far)[SHEET_XML]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path

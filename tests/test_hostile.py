@@ -619,16 +619,36 @@ print(*[i.code for i in read_book(path, "xlsx", path.read_bytes()).issues])
         (hostile.split_directory_xlsx, "E-FILE-TOO-LARGE"),
         (hostile.unicode_path_xlsx, "E-FILE-TOO-LARGE"),
         (lambda p: hostile.unicode_path_xlsx(p, "local"), "E-FILE-UNREADABLE"),
+        (lambda p: hostile.two_end_records_xlsx(p, "comment"), "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.two_end_records_xlsx(p, "offset"), "E-FILE-TOO-LARGE"),
+        (hostile.unflagged_twin_xlsx, "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.mapped_far_xlsx(p, "dupname"), "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.mapped_far_xlsx(p, "dot"), "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.mapped_far_xlsx(p, "nested"), "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.mapped_far_xlsx(p, "idattr"), "E-FILE-TOO-LARGE"),
     ],
-    ids=["two-directories", "unicode-path", "unicode-path-local"],
+    ids=[
+        "two-directories",
+        "unicode-path",
+        "unicode-path-local",
+        "end-record-comment-past-the-file",
+        "end-record-offset-past-itself",
+        "unflagged-utf8-twin",
+        "two-sheets-one-name",
+        "dot-in-target",
+        "nested-relationship",
+        "bare-id-attribute",
+    ],
 )
 def test_a_zip_two_readers_read_differently_never_reaches_calamine_unbounded(
     tmp_path: Path, build: Callable[[Path], Path], code: str
 ) -> None:
-    """The pre-checks must see the parts python-calamine will read: a second central directory
-    behind a stray end-record signature, or a part renamed by a Unicode Path field, hid a
-    far-away cell from the sheet scan and calamine aborted the process (read in a child here,
-    so that a crash fails this test instead of killing the test run)."""
+    """The pre-checks must bound whatever python-calamine reads: zips whose members readers
+    see differently (a second directory or end record, a renamed or twice-named part) and
+    workbooks whose sheet-to-part lookup readers resolve differently each hid a far-away cell
+    from the sheet scan, and calamine aborted the process. Now only a plain zip is read in
+    this process, and every part of it is scanned, whichever the reader takes for a sheet
+    (read in a child here, so that a crash fails this test instead of the test run)."""
     path = build(tmp_path / "卫健委6月.xlsx")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
