@@ -258,8 +258,9 @@ def _receipts(path: Path) -> tuple[dict[str, dt.datetime], list[Issue]]:
             continue
         try:
             when = dt.datetime.fromisoformat(row[1].strip().replace("/", "-"))
-            # "…+08:00": the office's own clock, as written (deadlines are in its local time)
-            out[row[0].strip()] = when.replace(tzinfo=None)
+            if when.tzinfo is not None:  # "…+08:00", "…Z": on this computer's clock, as the
+                when = when.astimezone().replace(tzinfo=None)  # deadline and file times are
+            out[row[0].strip()] = when
         except ValueError:
             issues.append(
                 Issue(

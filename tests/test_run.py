@@ -272,22 +272,31 @@ def test_reporting_rate_and_timeliness(tmp_path):
     assert ("W-SUBMISSION-LATE", "") in issue_codes(tmp_path, "2022-06")
 
 
-def test_a_receipt_time_with_an_offset_is_the_time_as_written(tmp_path):
-    """收文登记 times written with an offset (exported from a system: …+08:00) are the office's
-    own clock; the run used to stop comparing them with the naive deadline."""
-    submit(
-        tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 1, 55]],
-        "2022-07-05T17:00:00+08:00",
-    )  # fmt: skip
-    submit(
-        tmp_path, "2022-06", "残联.xlsx", None, [["困难精神残疾人药费补助", 1, 70]],
-        "2022-07-06 08:00+08:00",
-    )  # fmt: skip
-    run(tmp_path, "2022-06")
+def test_a_receipt_time_with_an_offset_is_on_this_computers_clock(monkeypatch, tmp_path):
+    """收文登记 times written with an offset (exported from a system: …+08:00, …Z) are
+    compared with the deadline on this computer's clock, as file times are; the run used to
+    stop comparing them with the naive deadline."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        submit(
+            tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 1, 55]],
+            "2022-07-05T17:00:00+08:00",
+        )  # fmt: skip
+        submit(  # 16:30 in London is half past midnight on the 6th in Beijing: late
+            tmp_path, "2022-06", "残联.xlsx", None, [["困难精神残疾人药费补助", 1, 70]],
+            "2022-07-05T16:30:00Z",
+        )  # fmt: skip
+        run(tmp_path, "2022-06")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
     rows = {r["department"]: r for r in table(tmp_path / "outputs/2022-06/submissions.csv")}
     assert (rows["县司法局"]["status"], rows["县残联"]["status"]) == ("on_time", "late")
     assert rows["县司法局"]["received_at"].startswith("2022-07-05")
-    assert "17:00" in rows["县司法局"]["received_at"]
+    assert rows["县残联"]["received_at"].startswith("2022-07-06")
 
 
 def test_rerun_gives_identical_csv_files_and_replaces_the_period(tmp_path):
