@@ -137,11 +137,17 @@ def scan_xlsx(path: Path) -> dict[str, Scan]:
     return out
 
 
-# A cell start tag as a reader sees it: any prefix (even empty or non-ASCII) before "c", then
-# the attributes, quote-aware (a ">" or "/>" inside a value does not end the tag).
-_CELL_START = re.compile(rb"<(?:[^\s<>/!?:]*:)?c(?=[\s/>])")
-_CELL_TAG = re.compile(rb"<(?:[^\s<>/!?:]*:)?c(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-_ATTRIBUTE = re.compile(rb"""([^\s=/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A start tag whose local name is c, as an XML reader splits names: any prefix up to the
+# first ":" (even "a/b"); not an end tag, comment or processing instruction.
+_CELL_START = re.compile(rb"<(?![/!?])(?:[^\s>:]*:)?c(?=[\s/>])")
+# The one cell tag the exact scan reads: no prefix or a plain one (x:c), plain attribute
+# names without a prefix (the reader takes only an attribute named exactly "r"), quoted
+# values without "<".
+_STRICT_CELL = re.compile(
+    rb"""<(?:[A-Za-z_][\w.-]*:)?c((?:\s+[A-Za-z_][\w.-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)"""
+    rb"""\s*(/?)>"""
+)
+_ATTRIBUTE = re.compile(rb"""([A-Za-z_][\w.-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 _ADDRESS = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
 # The tag Excel, WPS, LibreOffice and the Python writers save: r first, then plain attributes
 # none of which is another r (a reader takes the last r of a tag).
@@ -178,21 +184,22 @@ def _quick_extent(xml: bytes) -> tuple[int, int] | None:
 
 def _exact_extent(xml: bytes) -> tuple[int, int] | None:
     """The extent of the cells holding something (a self-closing tag is formatting only:
-    calamine skips it), read tag by tag; None when any cell tag cannot be read for sure —
-    not closed, no address, more than one r (the reader takes the last), an odd address."""
-    tags = _CELL_TAG.findall(xml)
+    calamine skips it), read tag by tag; None when any cell start tag is not a strict one
+    (prefixed, an attribute name with a prefix or odd characters, a value holding "<"), has
+    no or more than one r, or an odd address — then the reader might place it elsewhere."""
+    tags = _STRICT_CELL.findall(xml)
     if len(tags) != len(_CELL_START.findall(xml)):
         return None
     rows = cols = 0
-    for body in tags:
+    for attributes, closed in tags:
         found = [
             double or single
-            for name, double, single in _ATTRIBUTE.findall(body)
-            if name.rsplit(b":", 1)[-1] == b"r"
+            for name, double, single in _ATTRIBUTE.findall(attributes)
+            if name == b"r"
         ]
         if len(found) != 1 or not (address := _ADDRESS.fullmatch(found[0])):
             return None  # placed by counting, or not where this scan would say
-        if body.rstrip().endswith(b"/"):
+        if closed:
             continue
         rows = max(rows, int(address[2]))
         cols = max(cols, col_index(address[1].decode()) + 1)

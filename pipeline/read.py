@@ -43,6 +43,7 @@ from pipeline._bounds import (
     MAX_COLS,
     MAX_ROWS,
     MAX_ZIP_ENTRIES,
+    TOO_LARGE,
     Refused,
     Scan,
 )
@@ -237,8 +238,18 @@ def _grid(
     return grid
 
 
-def _fill_merged(grid: list[list[object]], merged: Iterable[Merged]) -> None:
-    """Copy each merged range's top-left value into the rest of the range (inside the grid)."""
+def _fill_merged(grid: list[list[object]], merged: Sequence[Merged]) -> None:
+    """Copy each merged range's top-left value into the rest of the range (inside the grid).
+    Refused when the ranges would write more than MAX_BOOK_CELLS cells together (a crafted
+    sheet repeats one huge range: a hang, not a table)."""
+    rows = len(grid)
+    area = sum(
+        (min(r1, rows - 1) - r0 + 1) * (min(c1, len(grid[r0]) - 1) - c0 + 1)
+        for r0, c0, r1, c1 in merged
+        if r0 < rows and c0 < len(grid[r0]) and r1 >= r0 and c1 >= c0
+    )
+    if area > MAX_BOOK_CELLS:
+        raise Refused(TOO_LARGE, f"合并单元格共覆盖 {area} 个单元格，超过上限 {MAX_BOOK_CELLS}")
     for r0, c0, r1, c1 in merged:
         if r0 >= len(grid) or c0 >= len(grid[r0]) or grid[r0][c0] is None:
             continue

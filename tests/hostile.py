@@ -467,3 +467,32 @@ def mapped_far_xlsx(path: Path, how: str) -> Path:
         for name, data in parts.items():
             zf.writestr(name, data)
     return path
+
+
+def _sheet_data(path: Path, cells: bytes, after: bytes = b"") -> Path:
+    """The baseline workbook with its sheetData replaced (and ``after`` placed behind it)."""
+
+    def change(xml: bytes) -> bytes:
+        start, end = xml.index(b"<sheetData"), xml.index(b"</sheetData>") + len(b"</sheetData>")
+        return xml[:start] + b"<sheetData>" + cells + b"</sheetData>" + after + xml[end:]
+
+    return _sheet_changed(path, change)
+
+
+def counted_far_cell_xlsx(path: Path, tag: bytes, close: bytes = b"</c>") -> Path:
+    """A1, then in row 1,048,576 16,384 cells whose tag ``tag`` the reader does not take an
+    address from (``x:r``, ``x/r``, an ``r`` hidden in a quote): it places them by counting,
+    out to XFD1048576, while a scan reading the fake address sees A1."""
+    far = (tag + b"<v>1</v>" + close) * 16_384
+    cells = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">' + far + b"</row>"
+    return _sheet_data(path, cells)
+
+
+def merge_flood_xlsx(path: Path) -> Path:
+    """A1 and SF10000 filled (a sheet within the limits) and 100,000 copies of the merged
+    range A1:SF10000: filling them would write 500 billion cells."""
+    cells = (
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="10000"><c r="SF10000"><v>1</v></c></row>'
+    )
+    merges = b'<mergeCells count="100000">' + b'<mergeCell ref="A1:SF10000"/>' * 100_000
+    return _sheet_data(path, cells, merges + b"</mergeCells>")

@@ -626,6 +626,17 @@ print(*[i.code for i in read_book(path, "xlsx", path.read_bytes()).issues])
         (lambda p: hostile.mapped_far_xlsx(p, "dot"), "E-FILE-TOO-LARGE"),
         (lambda p: hostile.mapped_far_xlsx(p, "nested"), "E-FILE-TOO-LARGE"),
         (lambda p: hostile.mapped_far_xlsx(p, "idattr"), "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.counted_far_cell_xlsx(p, b'<c x:r="A1">'), "E-FILE-TOO-LARGE"),
+        (lambda p: hostile.counted_far_cell_xlsx(p, b'<c x/r="A1">'), "E-FILE-TOO-LARGE"),
+        (
+            lambda p: hostile.counted_far_cell_xlsx(p, b"<c a/='r=\"A1\" x=\"' b/='\"'>"),
+            "E-FILE-TOO-LARGE",
+        ),
+        (
+            lambda p: hostile.counted_far_cell_xlsx(p, b"<a/b:c>", b"</a/b:c>"),
+            "E-FILE-TOO-LARGE",
+        ),
+        (hostile.merge_flood_xlsx, "E-FILE-TOO-LARGE"),
     ],
     ids=[
         "two-directories",
@@ -638,17 +649,24 @@ print(*[i.code for i in read_book(path, "xlsx", path.read_bytes()).issues])
         "dot-in-target",
         "nested-relationship",
         "bare-id-attribute",
+        "prefixed-r-counted",
+        "slash-r-counted",
+        "r-in-a-quote-counted",
+        "slash-prefix-cell",
+        "merged-range-flood",
     ],
 )
-def test_a_zip_two_readers_read_differently_never_reaches_calamine_unbounded(
+def test_what_readers_see_differently_never_reaches_calamine_unbounded(
     tmp_path: Path, build: Callable[[Path], Path], code: str
 ) -> None:
     """The pre-checks must bound whatever python-calamine reads: zips whose members readers
-    see differently (a second directory or end record, a renamed or twice-named part) and
-    workbooks whose sheet-to-part lookup readers resolve differently each hid a far-away cell
-    from the sheet scan, and calamine aborted the process. Now only a plain zip is read in
-    this process, and every part of it is scanned, whichever the reader takes for a sheet
-    (read in a child here, so that a crash fails this test instead of the test run)."""
+    see differently (a second directory or end record, a renamed or twice-named part),
+    workbooks whose sheet-to-part lookup readers resolve differently, and cell tags the scan
+    read an address from that the reader does not (it counts them into place) each hid a
+    far-away cell from the scan, and calamine aborted the process; merged ranges repeated
+    100,000 times hung it. Now only a plain zip is read in this process, every part of it is
+    scanned, a cell tag is either strictly plain or the file goes to the isolated reader, and
+    merged ranges are bounded (read in a child here: a crash or hang fails this test)."""
     path = build(tmp_path / "卫健委6月.xlsx")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
@@ -656,7 +674,7 @@ def test_a_zip_two_readers_read_differently_never_reaches_calamine_unbounded(
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=120,  # a hang fails too
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == [code]
