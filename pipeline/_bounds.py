@@ -15,6 +15,7 @@ MAX_UNZIPPED = 1024 * 1024 * 1024  # all members together, as the zip directory 
 MAX_RATIO = 500  # uncompressed / compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_SHEET_XML = 256 * 1024 * 1024  # one xlsx sheet part, uncompressed
+MAX_COPIED = 64 * 1024 * 1024  # bytes a reader may copy out of shared strings or re-parse
 IN_PROCESS_XML = 32 * 1024 * 1024  # XML inflated and checked here; more goes to the sandbox
 IN_PROCESS_XLS = 8 * 1024 * 1024  # xls walked record by record here; bigger goes to the sandbox
 
@@ -47,6 +48,11 @@ class Plan:
     isolate: bool
     reason: str = ""
     scans: dict[str, Scan] = field(default_factory=dict)  # xlsx sheet name → scan
+    largest: int = 0  # bytes of the largest part holding cells (each sheet entry parses one)
+
+
+class NeedsIsolation(Exception):
+    """Found while reading in-process: the file must be read in the isolated worker."""
 
 
 def size_text(n: int) -> str:

@@ -30,6 +30,7 @@ from pipeline._bounds import (
     IN_PROCESS_XLS,
     IN_PROCESS_XML,
     MAX_COLS,
+    MAX_COPIED,
     MAX_FILE_BYTES,
     MAX_ROWS,
     MAX_SHEET_XML,
@@ -102,6 +103,8 @@ def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
         if bound.too_large:
             return Plan(True, f"xlsx: 部件 {name} 超出 {MAX_ROWS} 行或 {MAX_COLS} 列")
         bounds[name] = bound
+    if (why := _amplified(parts, bounds)) is not None:
+        return Plan(True, f"xlsx: {why}")
     try:
         sheets = sheet_parts(parts)
     except Refused:
@@ -109,7 +112,42 @@ def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
     except Exception as exc:  # malformed workbook.xml: let calamine say what it is, isolated
         return Plan(True, f"xlsx: 工作簿结构无法解析（{type(exc).__name__}）")
     scans = {name: bounds[part] for name, part in sheets.items() if part in bounds}
-    return Plan(False, scans=scans)
+    largest = max((len(parts[n]) for n, b in bounds.items() if b.rows), default=0)
+    return Plan(False, scans=scans, largest=largest)
+
+
+# an element's local name, then what may follow it; the byte before must be "<" or ":"
+_SI_NAME = re.compile(rb"si[ \t\r\n/>]")
+
+
+def _amplified(parts: dict[str, bytes], bounds: dict[str, Scan]) -> str | None:
+    """Why reading the parts could copy far more than their size, or None: a cell refers to
+    a shared string, which the reader copies for every cell (500 cells × one 2 MB string are
+    1 GB). Bounded from above: every cell tag × the longest string. (Sheet entries naming
+    one large part again and again are counted when the reader lists them: _read_calamine.)"""
+    # every cell tag begins "<c" or "…:c" (an upper bound: "<col" counts too)
+    cells = sum(parts[n].count(b"<c") + parts[n].count(b":c") for n, b in bounds.items() if b.rows)
+    longest = max((_longest_string(data) for data in parts.values()), default=0)
+    if cells * longest > MAX_COPIED:
+        return f"{cells} 个单元格引用的共享字符串过长（最长 {_mb(longest)}）"
+    return None
+
+
+def _starts(data: bytes, name: re.Pattern[bytes]) -> list[int]:
+    """Where elements of a local name start (an upper bound: text in a comment counts too)."""
+    return [m.start() for m in name.finditer(data) if m.start() and data[m.start() - 1] in b"<:"]
+
+
+def _longest_string(data: bytes) -> int:
+    """An upper bound of the longest shared string (<si> element) in a part: the longest
+    stretch from one element start to the next; the whole part when a comment or CDATA
+    could hold text that looks like a start."""
+    starts = _starts(data, _SI_NAME)
+    if not starts:
+        return 0
+    if b"<!" in data:
+        return len(data)
+    return max(b - a for a, b in zip(starts, [*starts[1:], len(data)], strict=True))
 
 
 def scan_xlsx(path: Path) -> dict[str, Scan]:
@@ -144,21 +182,24 @@ _CELL_START = re.compile(rb"<(?![/!?])(?:[^\s>:]*:)?c(?=[\s/>])")
 # names without a prefix (the reader takes only an attribute named exactly "r"), quoted
 # values without "<".
 _STRICT_CELL = re.compile(
-    rb"""<(?:[A-Za-z_][\w.-]*:)?c((?:\s+[A-Za-z_][\w.-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)"""
-    rb"""\s*(/?)>"""
+    rb"""<(?:[A-Za-z_][\w.-]*:)?c((?:[ \t\r\n]+[A-Za-z_][\w.-]*[ \t\r\n]*=[ \t\r\n]*"""
+    rb"""(?:"[^"<]*"|'[^'<]*'))*)[ \t\r\n]*(/?)>"""
 )
-_ATTRIBUTE = re.compile(rb"""([A-Za-z_][\w.-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+_ATTRIBUTE = re.compile(rb"""([A-Za-z_][\w.-]*)[ \t\r\n]*=[ \t\r\n]*(?:"([^"<]*)"|'([^'<]*)')""")
+# A tag whose name is not a plain XML name followed by XML whitespace, "/>" or ">": the
+# reader splits such names its own way (quotes, \x0b, a/b:c…), so a cell could hide in one.
+# An XML reader names a tag up to the first space, tab or line break, "/>" or ">": any tag
+# it calls c (prefixed or not) holds one of these; a part without them has no cells.
+_BARE_C = re.compile(rb"<c[ \t\r\n/>]")
+_PREFIXED_C = re.compile(rb":c[ \t\r\n/>]")
+_ODD_TAG = re.compile(rb"<(?:[^A-Za-z_/!?]|[A-Za-z_][\w.:-]*(?:[^\w.:\- \t\r\n/>]|/(?!>)))")
 _ADDRESS = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
 # The tag Excel, WPS, LibreOffice and the Python writers save: r first, then plain attributes
 # none of which is another r (a reader takes the last r of a tag).
 _PLAIN_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?!(?:[\w.-]+:)?r=)[\w.:-]+="[^"<>&]*")*/?>'
 )
-_ERROR_CELL = re.compile(
-    rb'<(?:[\w.-]+:)?c\s(?=[^>]*\bt="e")[^>]*?\br="([A-Za-z]{1,3})(\d{1,7})"[^>]*>'
-    rb"(?:(?!</(?:[\w.-]+:)?c>).)*?<(?:[\w.-]+:)?v>([^<]*)</",
-    re.DOTALL,
-)
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)</")
 _ODD_CELL = re.compile(rb"<c[^ \w.:-]")  # <c>, <c/>, <c\tr=…: a cell tag not "<c "
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …>, <:c …>, maybe (or text like it)
 QUICK_CELLS = 100_000  # an extent this small needs no exact scan (see _quick_extent)
@@ -216,18 +257,36 @@ def col_index(letters: str) -> int:
 def scan_sheet_xml(xml: bytes) -> Scan | None:
     """Extent of the filled cells and error texts; None when a cell cannot be placed for
     sure from its own address (then the sheet is read in the isolated worker)."""
-    if not _CELL_START.search(xml):  # no cell tag at all (styles, themes…): nothing to place
+    if not (_BARE_C.search(xml) or _PREFIXED_C.search(xml)):  # styles, themes…: no cells
         return Scan(0, 0, {})
+    if _ODD_TAG.search(xml):  # a name the reader may split otherwise: not placed for sure
+        return None
     extent = _quick_extent(xml) or _exact_extent(xml)
     if extent is None:
         return None
     rows, cols = extent
-    errors: dict[tuple[int, int], str] = {}
-    if b't="e"' in xml:
-        for m in _ERROR_CELL.finditer(xml):
-            key = (int(m.group(2)) - 1, col_index(m.group(1).decode()))
-            errors[key] = m.group(3).decode("utf-8", "replace")
+    errors = _error_texts(xml) if b't="e"' in xml or b"t='e'" in xml else {}
     return Scan(rows, cols, errors, too_large=rows > MAX_ROWS or cols > MAX_COLS)
+
+
+def _error_texts(xml: bytes) -> dict[tuple[int, int], str]:
+    """(row, col) → the text of each error cell (#N/A, #REF!…), looked for between its tag
+    and the next cell's (every cell tag is a strict one by now): one pass over the part."""
+    out: dict[tuple[int, int], str] = {}
+    tags = list(_STRICT_CELL.finditer(xml))
+    for i, tag in enumerate(tags):
+        if tag.group(2):  # self-closing: no value
+            continue
+        found = {name: double or single for name, double, single in _ATTRIBUTE.findall(tag[1])}
+        address = _ADDRESS.fullmatch(found.get(b"r", b""))
+        if found.get(b"t") != b"e" or not address:
+            continue
+        end = tags[i + 1].start() if i + 1 < len(tags) else len(xml)
+        value = _VALUE.search(xml, tag.end(), end)
+        if value:
+            key = (int(address[2]) - 1, col_index(address[1].decode()))
+            out[key] = value[1].decode("utf-8", "replace")
+    return out
 
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:

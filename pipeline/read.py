@@ -41,9 +41,11 @@ from pipeline._bounds import (
     IN_PROCESS_XML,
     MAX_BOOK_CELLS,
     MAX_COLS,
+    MAX_COPIED,
     MAX_ROWS,
     MAX_ZIP_ENTRIES,
     TOO_LARGE,
+    NeedsIsolation,
     Refused,
     Scan,
 )
@@ -143,14 +145,23 @@ def read_book(path: str | Path, fmt: str, data: bytes | None = None) -> Book:
         return _unreadable(path.name)
     if plan.isolate:
         return read_isolated(path, fmt)
-    return read_in_process(path, fmt, plan.scans, data)
+    try:
+        return read_in_process(path, fmt, plan.scans, data, plan.largest)
+    except NeedsIsolation:
+        return read_isolated(path, fmt)
 
 
 def read_in_process(
-    path: Path, fmt: str, scans: dict[str, Scan] | None = None, data: bytes | None = None
+    path: Path,
+    fmt: str,
+    scans: dict[str, Scan] | None = None,
+    data: bytes | None = None,
+    largest: int = 0,
 ) -> Book:
     """Read here and now (the sandbox worker's entry too); reader failures become issues.
-    ``data`` is the file's content when the caller has read it already."""
+    ``data`` is the file's content when the caller has read it already; ``largest`` the
+    plan's largest sheet part (NeedsIsolation when the sheets listed would parse it too
+    often)."""
     try:
         if fmt == "encrypted":
             raise python_calamine.PasswordError(fmt)
@@ -159,7 +170,7 @@ def read_in_process(
         if fmt == "html":
             return _read_html(path, data)
         if fmt in CALAMINE_FORMATS:
-            return _read_calamine(path, fmt, scans, data)
+            return _read_calamine(path, fmt, scans, data, largest)
         return _unreadable(path.name, f"不是可识别的表格文件，格式为 {fmt}")
     except python_calamine.PasswordError:
         msg = f"文件已设置打开密码：{path.name}，无法读取，请取消密码后重新报送"
@@ -168,7 +179,7 @@ def read_in_process(
         return failed(path.name, exc.code, exc.why)
     except MemoryError:
         return failed(path.name, "E-FILE-TOO-LARGE", "读取时内存不足")
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+    except (KeyboardInterrupt, SystemExit, GeneratorExit, NeedsIsolation):
         raise
     except BaseException:  # a reader failure, even a Rust panic, means a bad file
         return _unreadable(path.name)
@@ -177,7 +188,9 @@ def read_in_process(
 # --- xlsx / xls / ods via python-calamine -------------------------------------------------
 
 
-def _read_calamine(path: Path, fmt: str, scans: dict[str, Scan] | None, data: bytes | None) -> Book:
+def _read_calamine(
+    path: Path, fmt: str, scans: dict[str, Scan] | None, data: bytes | None, largest: int = 0
+) -> Book:
     if scans is None:
         scans = _precheck.scan_xlsx(path) if fmt == "xlsx" else {}
     # by content: calamine's from_path trusts the extension
@@ -188,7 +201,9 @@ def _read_calamine(path: Path, fmt: str, scans: dict[str, Scan] | None, data: by
             wb = python_calamine.CalamineWorkbook.from_filelike(fh)
     sheets: list[Sheet] = []
     issues: list[Issue] = []
-    budget = MAX_BOOK_CELLS
+    budget = merging = MAX_BOOK_CELLS  # grid cells; cells merged ranges fill (the book's)
+    if largest * len(wb.sheets_metadata) > MAX_COPIED:  # entries naming one part again and again
+        raise NeedsIsolation(path.name)
     for meta in wb.sheets_metadata:
         if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
             continue  # chart and dialog sheets hold no cells
@@ -215,7 +230,7 @@ def _read_calamine(path: Path, fmt: str, scans: dict[str, Scan] | None, data: by
             if r < len(grid) and c < len(grid[r]):
                 grid[r][c] = err
         merged = tuple((r0, c0, r1, c1) for (r0, c0), (r1, c1) in sh.merged_cell_ranges or ())
-        _fill_merged(grid, merged)
+        merging -= _fill_merged(grid, merged, merging)
         hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
         sheets.append(Sheet(meta.name, hidden, tuple(tuple(r) for r in grid), merged))
     return Book(tuple(sheets), tuple(issues))
@@ -238,17 +253,19 @@ def _grid(
     return grid
 
 
-def _fill_merged(grid: list[list[object]], merged: Sequence[Merged]) -> None:
-    """Copy each merged range's top-left value into the rest of the range (inside the grid).
-    Refused when the ranges would write more than MAX_BOOK_CELLS cells together (a crafted
-    sheet repeats one huge range: a hang, not a table)."""
+def _fill_merged(
+    grid: list[list[object]], merged: Sequence[Merged], limit: int = MAX_BOOK_CELLS
+) -> int:
+    """Copy each merged range's top-left value into the rest of the range (inside the grid);
+    return how many cells the ranges cover. Refused when that is more than ``limit`` (what
+    is left of the book's MAX_BOOK_CELLS: a crafted sheet repeats one huge range)."""
     rows = len(grid)
     area = sum(
         (min(r1, rows - 1) - r0 + 1) * (min(c1, len(grid[r0]) - 1) - c0 + 1)
         for r0, c0, r1, c1 in merged
         if r0 < rows and c0 < len(grid[r0]) and r1 >= r0 and c1 >= c0
     )
-    if area > MAX_BOOK_CELLS:
+    if area > limit:
         raise Refused(TOO_LARGE, f"合并单元格共覆盖 {area} 个单元格，超过上限 {MAX_BOOK_CELLS}")
     for r0, c0, r1, c1 in merged:
         if r0 >= len(grid) or c0 >= len(grid[r0]) or grid[r0][c0] is None:
@@ -257,6 +274,7 @@ def _fill_merged(grid: list[list[object]], merged: Sequence[Merged]) -> None:
         for r in range(r0, min(r1, len(grid) - 1) + 1):
             for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
                 grid[r][c] = value
+    return area
 
 
 # --- html (a web page saved as .xls) --------------------------------------------------------

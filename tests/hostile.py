@@ -8,6 +8,7 @@ what a reader expects. Used by ``tests/test_hostile.py`` and ``benchmarks/bench_
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
 import zlib
@@ -496,3 +497,39 @@ def merge_flood_xlsx(path: Path) -> Path:
     )
     merges = b'<mergeCells count="100000">' + b'<mergeCell ref="A1:SF10000"/>' * 100_000
     return _sheet_data(path, cells, merges + b"</mergeCells>")
+
+
+def shared_string_flood_xlsx(path: Path) -> Path:
+    """500 cells all referring to one 2 MB shared string (not compressible: no zip bomb)
+    the reader copies for every cell."""
+    cells = b"".join(
+        b'<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>' % (r, r) for r in range(1, 501)
+    )
+    out = _sheet_data(path.with_suffix(".sheet.xlsx"), cells)
+    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+    sst += (
+        b'uniqueCount="1"><si><t>'
+        + random.Random(7).randbytes(1024 * 1024).hex().encode()
+        + b"</t></si></sst>"
+    )
+    return rewrite_zip(out, path, {STRINGS_XML: lambda _: sst})
+
+
+def one_part_many_sheets_xlsx(path: Path, sheets: int = 300) -> Path:
+    """``sheets`` sheet entries all naming the one sheet part (made ~300 kB): the reader
+    parses it again for every entry."""
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d"><v>1</v></c></row>' % (r, r, r, r)
+        for r in range(1, 6001)
+    )
+    base = _sheet_data(path.with_suffix(".sheet.xlsx"), rows)
+    tag = '<sheet name="进度表" sheetId="1" r:id="rId1"/>'.encode()
+
+    def many(xml: bytes) -> bytes:
+        assert tag in xml, "the builder's workbook changed"
+        entries = b"".join(
+            b'<sheet name="s%d" sheetId="%d" r:id="rId1"/>' % (n, n + 1) for n in range(sheets)
+        )
+        return xml.replace(tag, entries)
+
+    return rewrite_zip(base, path, {"xl/workbook.xml": many})
