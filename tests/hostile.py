@@ -275,6 +275,19 @@ def _end(entries: int, size: int, offset: int) -> bytes:
     return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries, entries, size, offset, 0)
 
 
+def _write_members(
+    out: io.BytesIO, members: list[tuple[str, bytes]]
+) -> list[tuple[tuple[bytes, int, int, int], int]]:
+    """Write the members' local headers and data; (directory fields, offset) for each."""
+    placed = []
+    for name, data in members:
+        at = out.tell()
+        blob, meta = _local(name, data)
+        out.write(blob)
+        placed.append((meta, at))
+    return placed
+
+
 def _good_and_far(path: Path) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
     good = good_xlsx(path.with_suffix(".good.xlsx"))
     far = far_cell_xlsx(path.with_suffix(".far.xlsx"))
@@ -288,18 +301,8 @@ def split_directory_xlsx(path: Path) -> Path:
     the gap)."""
     good, far = _good_and_far(path)
     out = io.BytesIO()
-    first = []
-    for name, data in good:
-        at = out.tell()
-        blob, meta = _local(name, data)
-        out.write(blob)
-        first.append((meta, at))
-    second = []
-    for name, data in far:
-        at = out.tell()
-        blob, meta = _local(name, data)
-        out.write(blob)
-        second.append((meta, at))
+    first = _write_members(out, good)
+    second = _write_members(out, far)
     start = out.tell()
     directory = b"".join(_central(meta, at) for meta, at in first)
     gap = len(directory) + 4
@@ -324,12 +327,7 @@ def unicode_path_xlsx(path: Path, where: str = "central") -> Path:
     field = b"\x01" + struct.pack("<I", zlib.crc32(hidden)) + SHEET_XML.encode()
     extra = struct.pack("<HH", 0x7075, len(field)) + field
     out = io.BytesIO()
-    entries = []
-    for name, data in good:
-        at = out.tell()
-        blob, meta = _local(name, data)
-        out.write(blob)
-        entries.append(_central(meta, at))
+    entries = [_central(meta, at) for meta, at in _write_members(out, good)]
     at = out.tell()
     blob, meta = _local(hidden.decode(), sheet, extra if where == "local" else b"")
     out.write(blob)
@@ -344,13 +342,7 @@ def unicode_path_xlsx(path: Path, where: str = "central") -> Path:
 def _zip_of(parts: list[tuple[str, bytes]]) -> tuple[io.BytesIO, list[tuple[bytes, int]]]:
     """Members written one after the other; (directory entry, offset) for each."""
     out = io.BytesIO()
-    listed = []
-    for name, data in parts:
-        at = out.tell()
-        blob, meta = _local(name, data)
-        out.write(blob)
-        listed.append((_central(meta, at), at))
-    return out, listed
+    return out, [(_central(meta, at), at) for meta, at in _write_members(out, parts)]
 
 
 def two_end_records_xlsx(path: Path, how: str) -> Path:
@@ -360,18 +352,8 @@ def two_end_records_xlsx(path: Path, how: str) -> Path:
     short); ``offset`` — it puts its directory after itself (zipfile shifts the offsets)."""
     good, far = _good_and_far(path)
     out = io.BytesIO()
-    far_entries = []
-    for name, data in far:
-        at = out.tell()
-        blob, meta = _local(name, data)
-        out.write(blob)
-        far_entries.append((meta, at))
-    good_entries = []
-    for name, data in good:
-        at = out.tell()
-        blob, meta = _local(name, data)
-        out.write(blob)
-        good_entries.append((meta, at))
+    far_entries = _write_members(out, far)
+    good_entries = _write_members(out, good)
     start = out.tell()
     directory = b"".join(_central(meta, at) for meta, at in far_entries)
     out.write(directory + _end(len(far_entries), len(directory), start))
