@@ -48,7 +48,7 @@ class Plan:
     isolate: bool
     reason: str = ""
     scans: dict[str, Scan] = field(default_factory=dict)  # xlsx sheet name → scan
-    largest: int = 0  # bytes of the largest part holding cells (each sheet entry parses one)
+    largest: int = 0  # bytes of the largest part (each sheet entry makes the reader parse one)
 
 
 class NeedsIsolation(Exception):

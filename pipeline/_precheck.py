@@ -112,7 +112,7 @@ def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
     except Exception as exc:  # malformed workbook.xml: let calamine say what it is, isolated
         return Plan(True, f"xlsx: 工作簿结构无法解析（{type(exc).__name__}）")
     scans = {name: bounds[part] for name, part in sheets.items() if part in bounds}
-    largest = max((len(parts[n]) for n, b in bounds.items() if b.rows), default=0)
+    largest = max(map(len, parts.values()), default=0)  # any part an entry may name
     return Plan(False, scans=scans, largest=largest)
 
 
@@ -123,11 +123,14 @@ _SI_NAME = re.compile(rb"si[ \t\r\n/>]")
 def _amplified(parts: dict[str, bytes], bounds: dict[str, Scan]) -> str | None:
     """Why reading the parts could copy far more than their size, or None: a cell refers to
     a shared string, which the reader copies for every cell (500 cells × one 2 MB string are
-    1 GB). Bounded from above: every cell tag × the longest string. (Sheet entries naming
-    one large part again and again are counted when the reader lists them: _read_calamine.)"""
+    1 GB). Bounded from above: every cell tag × the largest part holding strings. (Sheet
+    entries naming one large part again and again are counted when the reader lists them:
+    _read_calamine.)"""
     # every cell tag begins "<c" or "…:c" (an upper bound: "<col" counts too)
     cells = sum(parts[n].count(b"<c") + parts[n].count(b":c") for n, b in bounds.items() if b.rows)
-    longest = max((_longest_string(data) for data in parts.values()), default=0)
+    # a shared string may be as long as its whole part (nested <si> are joined, text may look
+    # like a start): bounded by the size of every part holding one
+    longest = max((len(data) for data in parts.values() if _starts(data, _SI_NAME)), default=0)
     if cells * longest > MAX_COPIED:
         return f"{cells} 个单元格引用的共享字符串过长（最长 {_mb(longest)}）"
     return None
@@ -136,18 +139,6 @@ def _amplified(parts: dict[str, bytes], bounds: dict[str, Scan]) -> str | None:
 def _starts(data: bytes, name: re.Pattern[bytes]) -> list[int]:
     """Where elements of a local name start (an upper bound: text in a comment counts too)."""
     return [m.start() for m in name.finditer(data) if m.start() and data[m.start() - 1] in b"<:"]
-
-
-def _longest_string(data: bytes) -> int:
-    """An upper bound of the longest shared string (<si> element) in a part: the longest
-    stretch from one element start to the next; the whole part when a comment or CDATA
-    could hold text that looks like a start."""
-    starts = _starts(data, _SI_NAME)
-    if not starts:
-        return 0
-    if b"<!" in data:
-        return len(data)
-    return max(b - a for a, b in zip(starts, [*starts[1:], len(data)], strict=True))
 
 
 def scan_xlsx(path: Path) -> dict[str, Scan]:

@@ -481,29 +481,32 @@ def merge_flood_xlsx(path: Path) -> Path:
     return _sheet_data(path, cells, merges + b"</mergeCells>")
 
 
-def shared_string_flood_xlsx(path: Path) -> Path:
+def shared_string_flood_xlsx(path: Path, disguised: bool = False) -> Path:
     """500 cells all referring to one 2 MB shared string (not compressible: no zip bomb)
-    the reader copies for every cell."""
+    the reader copies for every cell; ``disguised``: its text is sprinkled with " x:si ",
+    which looks like the start of another string to a scan that counts starts."""
     cells = b"".join(
         b'<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>' % (r, r) for r in range(1, 501)
     )
     out = _sheet_data(path.with_suffix(".sheet.xlsx"), cells)
     sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-    sst += (
-        b'uniqueCount="1"><si><t>'
-        + random.Random(7).randbytes(1024 * 1024).hex().encode()
-        + b"</t></si></sst>"
-    )
+    sst += b'uniqueCount="1"><si><t>' + _long_text(disguised) + b"</t></si></sst>"
     return rewrite_zip(out, path, {STRINGS_XML: lambda _: sst})
 
 
-def one_part_many_sheets_xlsx(path: Path, sheets: int = 300) -> Path:
-    """``sheets`` sheet entries all naming the one sheet part (made ~300 kB): the reader
-    parses it again for every entry."""
-    rows = b"".join(
-        b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d"><v>1</v></c></row>' % (r, r, r, r)
-        for r in range(1, 6001)
-    )
+def _long_text(disguised: bool) -> bytes:
+    text = random.Random(7).randbytes(1024 * 1024).hex().encode()
+    if not disguised:
+        return text
+    return b" x:si ".join(text[i : i + 16] for i in range(0, len(text), 16))
+
+
+def one_part_many_sheets_xlsx(path: Path, sheets: int = 300, cells: bool = True) -> Path:
+    """``sheets`` sheet entries all naming the one sheet part (made ~300 kB, of cells or, with
+    ``cells`` False, of empty rows): the reader parses it again for every entry."""
+    cell = b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d"><v>1</v></c></row>'
+    empty = b'<row r="%d" spans="1:2" ht="15" customHeight="1" q="%d%d%d"/>'
+    rows = b"".join((cell if cells else empty) % (r, r, r, r) for r in range(1, 6001))
     base = _sheet_data(path.with_suffix(".sheet.xlsx"), rows)
     tag = '<sheet name="进度表" sheetId="1" r:id="rId1"/>'.encode()
 

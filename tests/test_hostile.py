@@ -705,20 +705,28 @@ def test_what_readers_see_differently_never_reaches_calamine_unbounded(
     assert proc.stdout.split() == ([code] if code else [])
 
 
-def test_a_shared_string_copied_into_every_cell_is_read_apart(tmp_path: Path) -> None:
+@pytest.mark.parametrize("disguised", [False, True])
+def test_a_shared_string_copied_into_every_cell_is_read_apart(
+    tmp_path: Path, disguised: bool
+) -> None:
     """500 cells × one 2 MB shared string would be a gigabyte of copies in this process: the
-    file goes to the isolated reader (with its memory limit)."""
-    path = hostile.shared_string_flood_xlsx(tmp_path / "x.xlsx")
+    file goes to the isolated reader (with its memory limit), also when the text is made to
+    look like many short strings."""
+    path = hostile.shared_string_flood_xlsx(tmp_path / "x.xlsx", disguised)
     plan = _precheck.plan(path, "xlsx", path.read_bytes())
     assert plan.isolate and "共享字符串" in plan.reason
 
 
-def test_many_sheets_naming_one_part_are_read_apart(monkeypatch, tmp_path: Path) -> None:
-    """300 sheet entries naming one 300 kB part would make the reader parse it 300 times here:
-    once the reader lists them, the file goes to the isolated reader."""
+@pytest.mark.parametrize("cells", [True, False])
+def test_many_sheets_naming_one_part_are_read_apart(
+    monkeypatch, tmp_path: Path, cells: bool
+) -> None:
+    """300 sheet entries naming one 300 kB part would make the reader parse it 300 times here
+    (whether or not the part holds cells): once the reader lists them, the file goes to the
+    isolated reader."""
     import pipeline.read
 
-    path = hostile.one_part_many_sheets_xlsx(tmp_path / "x.xlsx")
+    path = hostile.one_part_many_sheets_xlsx(tmp_path / "x.xlsx", cells=cells)
     plan = _precheck.plan(path, "xlsx", path.read_bytes())
     assert not plan.isolate and plan.largest > 200_000
     isolated: list[Path] = []
