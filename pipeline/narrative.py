@@ -8,11 +8,11 @@ figure becomes an issue; nothing is guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pipeline.match import normalise_name
 from pipeline.model import Indicator, Issue, Observation
-from pipeline.parse import normalise_text, parse_value
+from pipeline.parse import _shown, normalise_text, parse_value
 from pipeline.read import Sheet, a1
 
 _UNIT_WORDS = (
@@ -37,6 +37,22 @@ def _names_in(clause: str, indicators: Sequence[Indicator]) -> list[Indicator]:
     return out
 
 
+MAX_FIGURES = 200  # figures one file's prose is read for
+
+
+def _figures(sheets: Sequence[Sheet]) -> Iterator[tuple[Sheet, str, str, re.Match[str]]]:
+    """(sheet, cell, clause, figure) for every number-with-unit in the prose cells."""
+    for sheet in sheets:
+        for r, row in enumerate(sheet.rows):
+            for c, v in enumerate(row):
+                if not isinstance(v, str) or len(v.strip()) < 8 or not re.search(r"\d", v):
+                    continue
+                cell = a1(r, c)
+                for clause in _clauses(v):
+                    for m in _FIGURE.finditer(clause):
+                        yield sheet, cell, clause, m
+
+
 def read_narrative(
     sheets: Sequence[Sheet],
     indicators: Sequence[Indicator],
@@ -48,63 +64,63 @@ def read_narrative(
     taken: dict[str, tuple[float, str, str]] = {}  # id → value, sheet, cell
     issues: list[Issue] = []
     numeric = [i for i in indicators if i.kind != "milestone"]
-    for sheet in sheets:
-        for r, row in enumerate(sheet.rows):
-            for c, v in enumerate(row):
-                if not isinstance(v, str) or len(v.strip()) < 8 or not re.search(r"\d", v):
-                    continue
-                cell = a1(r, c)
-                for clause in _clauses(v):
-                    for m in _FIGURE.finditer(clause):
-                        figure = m.group(0)
-                        fits = [
-                            i
-                            for i in numeric
-                            if not parse_value(figure, i.unit).code
-                            and parse_value(figure, i.unit).value is not None
-                        ]
-                        if len(fits) > 1:
-                            named = _names_in(clause, fits)
-                            fits = named if named else fits
-                        where = dict(department=department, file=file, sheet=sheet.name, cell=cell)
-                        if len(fits) == 1:
-                            ind = fits[0]
-                            value = parse_value(figure, ind.unit).value
-                            assert value is not None
-                            if ind.id in taken and taken[ind.id][0] != value:
-                                issues.append(
-                                    Issue(
-                                        "error",
-                                        "E-NARRATIVE-CONFLICT",
-                                        f"文字说明中指标{ind.id}“{ind.name}”出现了两个不同的数"
-                                        f"（{taken[ind.id][0]:g} 和 {value:g}），请在表格中填写",
-                                        indicator_id=ind.id,
-                                        **where,
-                                    )
-                                )
-                                taken[ind.id] = (float("nan"), sheet.name, cell)
-                            elif ind.id not in taken:
-                                taken[ind.id] = (value, sheet.name, cell)
-                        elif fits:
-                            ids = "、".join(f"{i.id} {i.name}" for i in fits)
-                            issues.append(
-                                Issue(
-                                    "warning",
-                                    "W-NARRATIVE-AMBIGUOUS",
-                                    f"文字说明中的“{clause}”无法确定对应哪个指标（{ids}），未采用，"
-                                    "请在表格中分项填写",
-                                    **where,
-                                )
-                            )
-                        else:
-                            issues.append(
-                                Issue(
-                                    "warning",
-                                    "W-NARRATIVE-UNUSED",
-                                    f"文字说明中的“{figure}”（{clause}）与本单位的指标对不上，未采用",
-                                    **where,
-                                )
-                            )
+    for n, (sheet, cell, clause, m) in enumerate(_figures(sheets)):
+        if n == MAX_FIGURES:  # prose holds a few; a crafted cell may hold millions
+            msg = f"文字说明中的数字超过 {MAX_FIGURES} 个，其余未读取，请在表格中填写"
+            issues.append(
+                Issue("warning", "W-NARRATIVE-TOO-MANY", msg, department, file, sheet.name, cell)
+            )
+            break
+        figure = m.group(0)
+        fits = [
+            i
+            for i in numeric
+            if not parse_value(figure, i.unit).code
+            and parse_value(figure, i.unit).value is not None
+        ]
+        if len(fits) > 1:
+            named = _names_in(clause, fits)
+            fits = named if named else fits
+        where = dict(department=department, file=file, sheet=sheet.name, cell=cell)
+        if len(fits) == 1:
+            ind = fits[0]
+            value = parse_value(figure, ind.unit).value
+            assert value is not None
+            if ind.id in taken and taken[ind.id][0] != value:
+                issues.append(
+                    Issue(
+                        "error",
+                        "E-NARRATIVE-CONFLICT",
+                        f"文字说明中指标{ind.id}“{ind.name}”出现了两个不同的数"
+                        f"（{taken[ind.id][0]:g} 和 {value:g}），请在表格中填写",
+                        indicator_id=ind.id,
+                        **where,
+                    )
+                )
+                taken[ind.id] = (float("nan"), sheet.name, cell)
+            elif ind.id not in taken:
+                taken[ind.id] = (value, sheet.name, cell)
+        elif fits:
+            ids = "、".join(f"{i.id} {i.name}" for i in fits)
+            issues.append(
+                Issue(
+                    "warning",
+                    "W-NARRATIVE-AMBIGUOUS",
+                    f"文字说明中的“{_shown(clause)}”无法确定对应哪个指标（{ids}），"
+                    "未采用，"
+                    "请在表格中分项填写",
+                    **where,
+                )
+            )
+        else:
+            issues.append(
+                Issue(
+                    "warning",
+                    "W-NARRATIVE-UNUSED",
+                    f"文字说明中的“{figure}”（{_shown(clause)}）与本单位的指标对不上，未采用",
+                    **where,
+                )
+            )
     observations = []
     for iid, (value, sheet_name, cell) in taken.items():
         if value != value:  # conflicting figures: reported above, nothing taken

@@ -327,6 +327,19 @@ def test_narrative_ambiguous_figure_is_not_taken(tmp_path):
     assert [i.code for i in res.issues if i.severity != "info"] == ["W-NARRATIVE-AMBIGUOUS"]
 
 
+def test_prose_with_a_flood_of_figures_is_read_only_so_far(tmp_path):
+    """One unpunctuated cell with 80,000 figures once made 80,000 warnings each quoting the
+    whole clause (gigabytes): figures are read up to MAX_FIGURES, then one warning says the
+    rest were not, and every message quotes the clause cut short."""
+    from pipeline.narrative import MAX_FIGURES
+
+    text = "今年完成" + "1个 " * 80_000
+    res = read(tmp_path, "交通局6月.xlsx", [SheetSpec("Sheet1", [[text]])])
+    codes = [i.code for i in res.issues]
+    assert codes.count("W-NARRATIVE-TOO-MANY") == 1 and len(codes) <= MAX_FIGURES + 1
+    assert max(len(i.message) for i in res.issues) < 200
+
+
 def test_row_accounting(tmp_path):
     """Every non-empty table row ends as an observation, a skipped row or an issue."""
     rows = [
