@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 from pipeline.discover import department_from_name
@@ -18,7 +17,7 @@ from pipeline.model import (
     TargetTable,
 )
 from pipeline.narrative import read_narrative
-from pipeline.read import Book, Sheet, a1, cell_formats, read_book
+from pipeline.read import Book, CellInfo, Sheet, a1, cell_formats, read_book
 from pipeline.rows import Outcome, RowContext, process_row
 from pipeline.tables import TableLayout, clean, filled, locate_table, reporting_unit
 
@@ -145,7 +144,7 @@ def normalise_file(
                 dept,
                 source.name,
                 sheet.name,
-                formats.for_sheet(sheet.name),
+                formats.for_sheet(sheet.name, len(sheet.rows)),
                 in_footer=in_footer,
                 seen=seen,
             )
@@ -168,23 +167,33 @@ def normalise_file(
     )
 
 
+MAX_FORMAT_PASSES = 4  # columns a file's number formats are looked up in (one pass each)
+
+
 class _FormatLookup:
-    """Number formats from a second, openpyxl pass — only for the cells that need one."""
+    """Number formats from a second, openpyxl pass — only for the columns that need one,
+    each read once (a pass per cell took quadratic time on a long sheet), and for at most
+    MAX_FORMAT_PASSES columns a file (each pass re-reads the workbook's styles); beyond
+    that a cell's format is unknown and its figure stays ambiguous."""
 
     def __init__(self, source: SourceFile) -> None:
         self.source = source
+        self.columns: dict[tuple[str, int], dict[tuple[int, int], CellInfo]] = {}
 
-    def for_sheet(self, sheet: str) -> Callable[[int, int], str | None]:
+    def for_sheet(self, sheet: str, rows: int) -> Callable[[int, int], str | None]:
         def lookup(r: int, c: int) -> str | None:
-            return _format(self.source.path, self.source.format, sheet, r, c)
+            key = (sheet, c)
+            if key not in self.columns:
+                if len(self.columns) >= MAX_FORMAT_PASSES:
+                    return None
+                wanted = [(row, c) for row in range(rows)]
+                self.columns[key] = cell_formats(
+                    self.source.path, self.source.format, sheet, wanted
+                )
+            info = self.columns[key].get((r, c))
+            return info.number_format if info else None
 
         return lookup
-
-
-@lru_cache(maxsize=4096)
-def _format(path: str, fmt: str, sheet: str, r: int, c: int) -> str | None:
-    info = cell_formats(path, fmt, sheet, [(r, c)]).get((r, c))
-    return info.number_format if info else None
 
 
 def _count_rows(sheet: Sheet, layout: TableLayout) -> int:

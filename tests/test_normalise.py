@@ -193,6 +193,29 @@ def test_percentages_in_every_form(tmp_path):
     assert codes(res) == [("W-PCT-AMBIGUOUS", "B5", "4.5")]
 
 
+def test_number_formats_are_read_once_per_column(monkeypatch, tmp_path):
+    """Formats for ambiguous percentages are read for a whole column at once: 600 ambiguous
+    rows cost one openpyxl pass (one per cell took quadratic time), and a %-formatted cell
+    among them is still 96 %."""
+    import pipeline.normalise
+
+    header = ["指标名称", "累计完成"]
+    rows = [["普惠性幼儿园覆盖率", 0.92]] * 599 + [["学前教育毛入园率", 0.96]]
+    sheet = department_sheet("县教育局", rows, header=header)
+    sheet.formats[(602, 1)] = "0%"
+    passes: list[int] = []
+    real = pipeline.normalise.cell_formats
+
+    def counted(*args, **kwargs):
+        passes.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.normalise, "cell_formats", counted)
+    res = read(tmp_path, "教育局.xlsx", [sheet])
+    assert len(passes) == 1
+    assert values(res)["4.4"] == (96.0, None, "B603")
+
+
 def test_formulas_errors_text_dates(tmp_path):
     """Cached formula values are used; #DIV/0!, text and dates in number cells are issues."""
     header = ["指标名称", "本月完成", "累计完成"]
