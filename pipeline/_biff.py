@@ -11,6 +11,7 @@ from pipeline._bounds import (
     ENCRYPTED,
     MAX_BOOK_CELLS,
     MAX_COLS,
+    MAX_COPIED,
     MAX_FILE_BYTES,
     MAX_ROWS,
     Plan,
@@ -23,6 +24,7 @@ _EOF, _BOF, _FILEPASS, _BOUNDSHEET, _SST, _DIMENSIONS, _MULRK = (
 )  # fmt: skip
 # records calamine turns into a cell: Number, Label, BoolErr, Rk, LabelSst, Formula, RString
 _CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006, 0x00D6})
+_LABELSST, _CONTINUE = 0x00FD, 0x003C
 
 
 def _records(stream: memoryview, pos: int) -> Iterator[tuple[int, memoryview]]:
@@ -53,7 +55,10 @@ def plan_xls(data: bytes) -> Plan:
 
 def _walk_biff(stream: memoryview) -> Plan:
     offsets: list[int] = []
+    strings = 0  # bytes of the shared-string table and the globals' CONTINUE records
     for n, (typ, data) in enumerate(_records(stream, 0)):
+        if typ in (_SST, _CONTINUE):
+            strings += len(data)
         if n == 0 and typ != _BOF:
             return Plan(True, "xls: 没有 BOF 记录")
         if typ == _FILEPASS and bytes(data[:2]) != b"\0\0":
@@ -62,7 +67,7 @@ def _walk_biff(stream: memoryview) -> Plan:
             offsets.append(struct.unpack_from("<I", data)[0])
         if typ == _SST and struct.unpack_from("<i", data, 4)[0] not in range(len(stream) + 1):
             return Plan(True, "xls: 共享字符串表的条目数异常")
-    cells = 0
+    cells = shared = 0  # grid cells; cells referring to a shared string
     for offset in offsets:
         if offset >= len(stream):
             return Plan(True, "xls: 工作表位置超出文件")
@@ -72,6 +77,7 @@ def _walk_biff(stream: memoryview) -> Plan:
                 if _dimension_area(data) > MAX_BOOK_CELLS:
                     return Plan(True, "xls: 工作表声明的范围过大")
             elif typ in _CELL_RECORDS or typ == _MULRK:
+                shared += typ == _LABELSST
                 row, col = struct.unpack_from("<HH", data)
                 last = struct.unpack_from("<H", data, len(data) - 2)[0] if typ == _MULRK else col
                 if last < col:
@@ -82,6 +88,10 @@ def _walk_biff(stream: memoryview) -> Plan:
         cells += rows * cols
     if cells > MAX_BOOK_CELLS:
         return Plan(True, "xls: 单元格总数超过上限")
+    # the reader copies a cell's shared string for the cell (as UTF-8: up to 1.5× its bytes):
+    # bounded by every such cell × the whole table
+    if shared * strings * 2 > MAX_COPIED:
+        return Plan(True, "xls: 共享字符串被大量单元格引用，复制量过大")
     return Plan(False)
 
 

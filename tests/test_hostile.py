@@ -735,3 +735,21 @@ def test_many_sheets_naming_one_part_are_read_apart(
     )
     pipeline.read.read_book(path, "xlsx", path.read_bytes())
     assert isolated == [path]
+
+
+def test_an_xls_shared_string_copied_into_every_cell_is_read_apart(tmp_path: Path) -> None:
+    """2,000 cells of an .xls referring to one 32,767-character shared string would be copied
+    per cell in this process (20,000 such cells took 5 GB): the file goes to the isolated
+    reader; an ordinary .xls stays here."""
+    from builders import SheetSpec
+
+    long = "中" * 32_767
+    flood = write_xls(
+        tmp_path / "flood.xls", [SheetSpec("Sheet1", [[long] * 100 for _ in range(20)])]
+    )
+    plan = _precheck.plan(flood, "xls", flood.read_bytes())
+    assert plan.isolate and "共享字符串" in plan.reason
+    plain = write_xls(
+        tmp_path / "plain.xls", [department_sheet(None, hostile.ROWS, header=hostile.HEADER)]
+    )
+    assert not _precheck.plan(plain, "xls", plain.read_bytes()).isolate
