@@ -220,11 +220,8 @@ def run(
         assert result.report is not None and result.data is not None
         _echo_summary(result.report.period_label, result.report, len(result.data.files))
     click.echo(f"输出目录：{result.outputs}")
-    for name in sorted(n for n in result.files if "/" not in n):
+    for name in sorted(result.files):
         click.echo(f"  {name}")
-    per_county = sorted({n.split("/", 1)[1] for n in result.files if "/" in n})
-    if per_county:  # the same few files in every county's folder: name them once
-        click.echo(f"  各县区子文件夹（{len(result.counties)} 个）：{'、'.join(per_county)}")
 
 
 @cli.command()

@@ -271,9 +271,7 @@ def _run_counties(
                 scoped = store.scoped(job.config.county)
                 report = store_period(scoped, data, period, job.targets, job.config, started)
                 results.append((report, data))
-                sub = tmp / report.county
-                sub.mkdir()
-                written.extend(f"{report.county}/{name}" for name in write_csvs(report, sub))
+        written.extend(write_city_csvs([r for r, _ in results], tmp))
         comparison = compare(ws.config.county, [r for r, _ in results], unread)
         t_checked = time.perf_counter()
         _write_comparison(tmp, comparison, written, ws, prepared[0] if prepared else None)
@@ -382,19 +380,38 @@ def observation_rows(report: Report) -> list[list[str]]:
     return rows
 
 
-def write_csvs(report: Report, out: Path) -> list[str]:
-    """The three machine-readable contracts (see DESIGN.md)."""
-    files = {
-        "observations.csv": csv_text(OBSERVATION_COLUMNS, observation_rows(report)),
-        "issues.csv": csv_text(
+def csv_tables(report: Report) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """The three machine-readable contracts (see DESIGN.md): file name → header, rows."""
+    return {
+        "observations.csv": (OBSERVATION_COLUMNS, observation_rows(report)),
+        "issues.csv": (
             ISSUE_COLUMNS,
             [[getattr(i, column) for column in ISSUE_COLUMNS] for i in report.issues],
         ),
-        "submissions.csv": csv_text(
+        "submissions.csv": (
             SUBMISSION_COLUMNS,
             [[s.department, s.status, s.file, s.received_at] for s in report.submissions],
         ),
     }
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-    return list(files)
+
+
+def write_csvs(report: Report, out: Path) -> list[str]:
+    """One county's three CSV files in ``out``."""
+    tables = csv_tables(report)
+    for name, (header, rows) in tables.items():
+        (out / name).write_text(csv_text(header, rows), encoding="utf-8")
+    return list(tables)
+
+
+def write_city_csvs(reports: list[Report], out: Path) -> list[str]:
+    """A city's three CSV files in ``out``: every county's rows, county by county, each
+    with its county first (one file to filter in Excel, not a folder per county)."""
+    header: dict[str, list[str]] = {}
+    rows: dict[str, list[list[object]]] = {}
+    for report in reports:
+        for name, (columns, table) in csv_tables(report).items():
+            header[name] = ["county", *columns]
+            rows.setdefault(name, []).extend([report.county, *row] for row in table)
+    for name in header:
+        (out / name).write_text(csv_text(header[name], rows[name]), encoding="utf-8")
+    return list(header)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.job import run_job
+from pipeline.outputs import ISSUE_COLUMNS, OBSERVATION_COLUMNS, SUBMISSION_COLUMNS
 from pipeline.store import Store
 from pipeline.targets import default_targets_path
 from pipeline.workspace import open_workspace
@@ -49,23 +50,32 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_each_county_is_normalised_on_its_own(tmp_path):
-    """Per-county observations carry exact values and each county's own target."""
+    """The city's observations carry each county's exact values and its own target."""
     build(tmp_path)
     result = run_job(open_workspace(tmp_path), "2022-06")
     out = tmp_path / "outputs/2022-06"
-    by_county = {
-        c: {r["indicator_id"]: r for r in rows(out / c / "observations.csv")}
-        for c in ("黟县", "歙县", "休宁县")
-    }
+    by_county: dict[str, dict[str, dict[str, str]]] = {}
+    for r in rows(out / "observations.csv"):
+        by_county.setdefault(r["county"], {})[r["indicator_id"]] = r
+    assert list(by_county) == ["休宁县", "歙县", "黟县"]  # county by county, folder order
     assert by_county["黟县"]["18.1"]["value"] == "55"
     assert by_county["歙县"]["18.1"]["value"] == "110"
     assert (by_county["休宁县"]["18.1"]["target"], by_county["休宁县"]["18.1"]["progress"]) == (
         "220",
         "0.5",
     )
-    assert "目标任务分解表" not in " ".join(
-        r["files"] for r in rows(out / "休宁县" / "submissions.csv")
-    )
+    submissions = rows(out / "submissions.csv")
+    assert {r["county"] for r in submissions} == {"休宁县", "歙县", "黟县"}
+    assert "目标任务分解表" not in " ".join(r["files"] for r in submissions)
+    assert not [p for p in out.iterdir() if p.is_dir()]  # no folder per county
+    for name, columns in (
+        ("observations.csv", OBSERVATION_COLUMNS),
+        ("issues.csv", ISSUE_COLUMNS),
+        ("submissions.csv", SUBMISSION_COLUMNS),
+    ):  # a single county's contract with the county in front
+        assert (out / name).read_text(encoding="utf-8").split("\n", 1)[0] == ",".join(
+            ["county", *columns]
+        )
     assert [r.county for r, _ in result.counties] == ["休宁县", "歙县", "黟县"]
 
 
@@ -135,8 +145,7 @@ def test_cli_prints_each_county(tmp_path):
         or "黟县 2022年6月：读取 2 个文件" in result.output
     )
     assert "共 3 个县区；平均完成进度第一：" in result.output
-    assert "各县区子文件夹（3 个）：issues.csv、observations.csv、submissions.csv" in result.output
-    assert "黟县/issues.csv" not in result.output  # not listed once per county
+    assert "  observations.csv\n" in result.output and "黟县/" not in result.output
 
 
 def _jobs(root: Path):
@@ -407,7 +416,7 @@ def test_a_county_with_an_unusable_target_table_is_named_and_the_rest_run(tmp_pa
         ("", "歙县"),
     ]
     assert table[-1]["note"].startswith("未汇总：") and table[0]["note"] == ""
-    assert not (out / "歙县").exists()
+    assert "歙县" not in {r["county"] for r in rows(out / "observations.csv")}
     book = openpyxl.load_workbook(out / "黄山市2022年民生实事县区比较（2022-06）.xlsx")
     cells = [c.value for row in book["县区排名"].iter_rows() for c in row if c.value]
     assert "未汇总的县区" in cells and "歙县" in cells
