@@ -18,6 +18,7 @@ byte budget (so a size the zip directory understates is caught) and checked for
 from __future__ import annotations
 
 import io
+import operator
 import posixpath
 import re
 import zipfile
@@ -128,6 +129,8 @@ def _amplified(parts: dict[str, bytes], bounds: dict[str, Scan]) -> str | None:
     _read_calamine.)"""
     # every cell tag begins "<c" or "…:c" (an upper bound: "<col" counts too)
     cells = sum(parts[n].count(b"<c") + parts[n].count(b":c") for n, b in bounds.items() if b.rows)
+    if cells * max(map(len, parts.values()), default=0) <= MAX_COPIED:
+        return None  # even if the largest part were one string (the common case: no search)
     # a shared string may be as long as its whole part (nested <si> are joined, text may look
     # like a start): bounded by the size of every part holding one
     longest = max((len(data) for data in parts.values() if _starts(data, _SI_NAME)), default=0)
@@ -193,6 +196,7 @@ _PLAIN_CELL = re.compile(
 _VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)</")
 _ODD_CELL = re.compile(rb"<c[^ \w.:-]")  # <c>, <c/>, <c\tr=…: a cell tag not "<c "
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …>, <:c …>, maybe (or text like it)
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 QUICK_CELLS = 100_000  # an extent this small needs no exact scan (see _quick_extent)
 
 
@@ -207,9 +211,8 @@ def _quick_extent(xml: bytes) -> tuple[int, int] | None:
         return None
     if not cells:
         return 0, 0
-    letters, digits = zip(*cells, strict=True)
-    rows = max(map(int, digits))
-    cols = max(col_index(x.decode()) for x in set(letters)) + 1
+    rows = max(map(int, set(map(_SECOND, cells))))  # a row's cells share its digits
+    cols = max(col_index(x.decode()) for x in set(map(_FIRST, cells))) + 1
     small = rows <= MAX_ROWS and cols <= MAX_COLS and rows * cols <= QUICK_CELLS
     return (rows, cols) if small else None  # else formatting may reach far: count exactly
 

@@ -30,6 +30,7 @@ from pipeline.outputs import (
     ISSUE_COLUMNS,
     OBSERVATION_COLUMNS,
     SUBMISSION_COLUMNS,
+    CsvText,
     csv_text,
     format_share,
     staged,
@@ -249,6 +250,7 @@ def _run_counties(
     candidates = _candidates(ws.period_inputs(period))
     prepared: list[Environment] = []  # the comparison page's, made while the workers read
     results: list[tuple[Report, PeriodData]] = []
+    city_csvs = CityCsvs()
     written: list[str] = []
     # each county's CSVs are written as soon as it is stored, while the workers read on;
     # the store commits, then the outputs are swapped in: a failure leaves both as they were
@@ -271,7 +273,8 @@ def _run_counties(
                 scoped = store.scoped(job.config.county)
                 report = store_period(scoped, data, period, job.targets, job.config, started)
                 results.append((report, data))
-        written.extend(write_city_csvs([r for r, _ in results], tmp))
+                city_csvs.add(report)
+        written.extend(city_csvs.write(tmp))
         comparison = compare(ws.config.county, [r for r, _ in results], unread)
         t_checked = time.perf_counter()
         _write_comparison(tmp, comparison, written, ws, prepared[0] if prepared else None)
@@ -403,15 +406,20 @@ def write_csvs(report: Report, out: Path) -> list[str]:
     return list(tables)
 
 
-def write_city_csvs(reports: list[Report], out: Path) -> list[str]:
-    """A city's three CSV files in ``out``: every county's rows, county by county, each
-    with its county first (one file to filter in Excel, not a folder per county)."""
-    header: dict[str, list[str]] = {}
-    rows: dict[str, list[list[object]]] = {}
-    for report in reports:
-        for name, (columns, table) in csv_tables(report).items():
-            header[name] = ["county", *columns]
-            rows.setdefault(name, []).extend([report.county, *row] for row in table)
-    for name in header:
-        (out / name).write_text(csv_text(header[name], rows[name]), encoding="utf-8")
-    return list(header)
+class CityCsvs:
+    """A city's three CSV files: every county's rows, county by county, each with its county
+    first (one file to filter in Excel, not a folder per county). Filled as each county is
+    stored, while the workers read on; written once all are."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, CsvText] = {}
+
+    def add(self, report: Report) -> None:
+        for name, (columns, rows) in csv_tables(report).items():
+            text = self.texts.setdefault(name, CsvText(["county", *columns]))
+            text.add([report.county, *row] for row in rows)
+
+    def write(self, out: Path) -> list[str]:
+        for name, text in self.texts.items():
+            (out / name).write_text(text.text(), encoding="utf-8")
+        return list(self.texts)

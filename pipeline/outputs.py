@@ -43,13 +43,27 @@ def format_share(x: float | None) -> str:
     return "" if x is None else f"{x:.4f}".rstrip("0").rstrip(".") or "0"
 
 
+class CsvText:
+    """CSV text for a UTF-8 file, a header row first and ``\\n`` line ends (no BOM:
+    machine-readable), added to row by row."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        self._buf = io.StringIO()
+        self._writer = csv.writer(self._buf, lineterminator="\n")
+        self._writer.writerow(header)
+
+    def add(self, rows: Iterable[Sequence[object]]) -> None:
+        self._writer.writerows(rows)
+
+    def text(self) -> str:
+        return self._buf.getvalue()
+
+
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """UTF-8 CSV text with a header row and ``\\n`` line ends (no BOM: machine-readable)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
+    """The whole of a :class:`CsvText` at once."""
+    out = CsvText(header)
+    out.add(rows)
+    return out.text()
 
 
 @contextlib.contextmanager
