@@ -8,8 +8,9 @@ detail rows drawn so that a file's length is spread evenly up to 60 (as far as i
 allow: a department with no count indicator has no township rows). About one
 file in eight is an .xls (Excel 97), the rest .xlsx formatted as offices format their tables
 (title font, bold shaded header, borders on every table cell, wrapped text, column widths,
-row heights, A4 landscape with repeated header rows). Figures are random but plausible and
-reproducible (seeded by county and department).
+row heights, A4 landscape with repeated header rows), each with its own document properties
+(author, time saved), as files saved by different people are. Figures are random but
+plausible and reproducible (seeded by county and department).
 """
 
 from __future__ import annotations
@@ -122,11 +123,16 @@ def department_file(county: str, dept: str, period: str, rng: random.Random) -> 
     return SheetSpec("进度表", grid, merges=merges)
 
 
-def write_formatted_xlsx(path: Path, spec: SheetSpec) -> None:
-    """The sheet as an office formats it in Excel or WPS (see the module docstring)."""
+def write_formatted_xlsx(
+    path: Path, spec: SheetSpec, author: str = "", saved: dt.datetime | None = None
+) -> None:
+    """The sheet as an office formats it in Excel or WPS (see the module docstring), saved
+    by ``author`` at ``saved`` (each real file has its own document properties)."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    if saved is not None:
+        wb.set_properties({"author": author, "created": saved})
     ws = wb.add_worksheet(spec.name)
     font = {"font_name": "仿宋_GB2312", "font_size": 11, "valign": "vcenter"}
     title = wb.add_format(
@@ -184,16 +190,18 @@ def generate(out: Path, counties: int, period: str) -> int:
             rng = random.Random(c * 100 + d)
             spec = department_file(county, dept.name, period, rng)
             short = dept.aliases[0] if dept.aliases else dept.name
-            if rng.random() < 0.125:
-                name = f"{short}{int(period[5:7])}月.xls"
-                write_xls(folder / name, [spec])
-            else:
-                name = f"{short}{int(period[5:7])}月进度.xlsx"
-                write_formatted_xlsx(folder / name, spec)
+            as_xls = rng.random() < 0.125
             # most arrive by the 5th of the next month (the deadline), some a few days late
             received = next_month + dt.timedelta(
                 days=rng.choice([0, 1, 2, 3, 3, 4, 4, 5, 6]), hours=rng.randint(8, 17)
             )
+            if as_xls:
+                name = f"{short}{int(period[5:7])}月.xls"
+                write_xls(folder / name, [spec])
+            else:
+                name = f"{short}{int(period[5:7])}月进度.xlsx"
+                saved = received - dt.timedelta(minutes=rng.randint(5, 600), seconds=c * 16 + d)
+                write_formatted_xlsx(folder / name, spec, f"{county}{dept.name}", saved)
             receipts.append(f"{name},{received:%Y-%m-%d %H:%M}")
             written += 1
         (folder / "收文登记.csv").write_text("\n".join(receipts) + "\n", encoding="utf-8")

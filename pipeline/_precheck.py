@@ -17,6 +17,7 @@ byte budget (so a size the zip directory understates is caught) and checked for
 
 from __future__ import annotations
 
+import functools
 import io
 import operator
 import posixpath
@@ -42,7 +43,14 @@ from pipeline._bounds import (
     Scan,
 )
 from pipeline._bounds import size_text as _mb
-from pipeline._zipcheck import Entry, check_xml, check_zip, inflate, zip_entries
+from pipeline._zipcheck import (
+    Entry,
+    check_xml,
+    check_zip,
+    inflate_raw,
+    member_raw,
+    zip_entries,
+)
 
 
 def file_bytes(path: Path) -> bytes:
@@ -82,23 +90,24 @@ def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
         return Plan(True, "xlsx: 压缩包部件另有名称（Unicode 路径字段），无法预先检查")
     budget = IN_PROCESS_XML
     parts: dict[str, bytes] = {}
+    seen: dict[str, _Part] = {}
     plain = True
     for info in entries:  # every member: a relationship may make any of them a sheet
-        data = inflate(zipped, info, budget)
-        if data is None:
+        if info.file_size > budget or info.compress_type not in (zipfile.ZIP_STORED, 8):
             return Plan(True, f"xlsx: 部件 {info.filename} 过大，无法预先检查")
-        budget -= len(data)
+        part = _part(member_raw(zipped, info), info)
+        budget -= len(part.data)
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            plain = check_xml(info.filename, data) and plain
-        parts[info.filename] = data
+            plain = part.utf8(info.filename) and plain
+        parts[info.filename], seen[info.filename] = part.data, part
     if not plain:
         return Plan(True, "xlsx: XML 不是 UTF-8 编码")
     # Whichever part the reader takes for whichever sheet (readers resolve names, ids and
     # paths differently in crafted files), none may hold a cell that cannot be placed or
     # lies beyond the limits: then what the reader allocates is bounded whatever it picks.
     bounds: dict[str, Scan] = {}
-    for name, data in parts.items():
-        bound = scan_sheet_xml(data)
+    for name, part in seen.items():
+        bound = part.scan()
         if bound is None:
             return Plan(True, f"xlsx: 部件 {name} 有无法确定位置的单元格")
         if bound.too_large:
@@ -115,6 +124,52 @@ def _plan_xlsx(zipped: bytes, entries: list[Entry]) -> Plan:
     scans = {name: bounds[part] for name, part in sheets.items() if part in bounds}
     largest = max(map(len, parts.values()), default=0)  # any part an entry may name
     return Plan(False, scans=scans, largest=largest)
+
+
+class _Part:
+    """One inflated part and what the checks found in it, found once (see :func:`_part`)."""
+
+    __slots__ = ("_scan", "_scanned", "_utf8", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._utf8: bool | None = None
+        self._scanned = False
+        self._scan: Scan | None = None
+
+    def utf8(self, name: str) -> bool:
+        """:func:`check_xml`'s answer (a DTD raises, every time: only answers are kept)."""
+        if self._utf8 is None:
+            self._utf8 = check_xml(name, self.data)
+        return self._utf8
+
+    def scan(self) -> Scan | None:
+        """:func:`scan_sheet_xml`'s answer (its ``errors`` are shared: read them only)."""
+        if not self._scanned:
+            self._scan, self._scanned = scan_sheet_xml(self.data), True
+        return self._scan
+
+
+MAX_SEEN_PART = 64 * 1024  # parts remembered are at most this large…
+MAX_SEEN = 256  # …and at most this many (then forgotten all at once): 16 MB
+_SEEN: dict[tuple[int, int, int, bytes], _Part] = {}
+
+
+def _part(raw: bytes, info: Entry) -> _Part:
+    """The part stored as ``raw``, inflated and checked once per process: a theme, the
+    content types, the styles of one writer or template come byte for byte the same in
+    file after file. Remembered by the stored bytes with the size and CRC the directory
+    declares, so a part is only ever taken for one that inflated, and passed the same
+    checks, from the very same bytes."""
+    key = (info.compress_type, info.file_size, info.CRC, raw)
+    part = _SEEN.get(key)
+    if part is None:
+        part = _Part(inflate_raw(raw, info))
+        if info.file_size <= MAX_SEEN_PART:
+            if len(_SEEN) >= MAX_SEEN:
+                _SEEN.clear()
+            _SEEN[key] = part
+    return part
 
 
 # an element's local name, then what may follow it; the byte before must be "<" or ":"
@@ -284,19 +339,27 @@ def _error_texts(xml: bytes) -> dict[tuple[int, int], str]:
 
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name → zip member of its XML, from workbook.xml and its relationships."""
+    """Sheet name → zip member of its XML, from workbook.xml and its relationships (a
+    template's two parts come the same in file after file: read once)."""
+    rels, workbook = parts["xl/_rels/workbook.xml.rels"], parts["xl/workbook.xml"]
+    small = len(rels) + len(workbook) <= MAX_SEEN_PART  # only small ones are remembered
+    return dict((_sheet_parts if small else _sheet_parts.__wrapped__)(rels, workbook))
+
+
+@functools.lru_cache(maxsize=64)
+def _sheet_parts(rels: bytes, workbook: bytes) -> tuple[tuple[str, str], ...]:
     targets: dict[str, str] = {}
     # the root's children: one Relationship each
-    for _, _, attrs in _elements(parts["xl/_rels/workbook.xml.rels"], lambda d, _: d == 1):
+    for _, _, attrs in _elements(rels, lambda d, _: d == 1):
         target = attrs.get("Target", "")
         target = target.lstrip("/") if target.startswith("/") else "xl/" + target
         targets[attrs.get("Id", "")] = posixpath.normpath(target)
     out: dict[str, str] = {}
-    for _, _, attrs in _elements(parts["xl/workbook.xml"], lambda _, name: name == "sheet"):
+    for _, _, attrs in _elements(workbook, lambda _, name: name == "sheet"):
         rid = next((v for k, v in attrs.items() if k.rsplit("}", 1)[-1] == "id"), "")
         if rid in targets:
             out[attrs.get("name", "")] = targets[rid]
-    return out
+    return tuple(out.items())
 
 
 MAX_STRUCTURE_ELEMENTS = 100_000  # a workbook.xml lists sheets and names: hundreds at most

@@ -190,17 +190,8 @@ def check_zip(infos: list[Entry]) -> None:
             raise Refused(UNREADABLE, "压缩包部件被加密")
 
 
-def inflate(data: bytes, info: Entry, limit: int) -> bytes | None:
-    """A member's bytes, inflated from the zip's raw ``data`` with the output capped at its
-    declared size.
-
-    ``None`` when this cannot be checked here (another compression method, over ``limit``).
-    Raises :class:`Refused` when the data inflates to more or less than the zip directory says
-    — the trick that lets a small "declared" member expand without bound in a reader that
-    trusts the directory — or fails its CRC.
-    """
-    if info.file_size > limit or info.compress_type not in (zipfile.ZIP_STORED, 8):
-        return None
+def member_raw(data: bytes, info: Entry) -> bytes:
+    """A member's stored (compressed) bytes, after checking its local header."""
     at = info.header_offset
     if data[at : at + 4] != b"PK\x03\x04" or at + 30 > len(data):
         raise Refused(UNREADABLE, "压缩结构损坏")
@@ -212,6 +203,14 @@ def inflate(data: bytes, info: Entry, limit: int) -> bytes | None:
     raw = data[start : start + info.compress_size]
     if len(raw) < info.compress_size:
         raise Refused(UNREADABLE, "文件不完整（可能传输中断）")
+    return raw
+
+
+def inflate_raw(raw: bytes, info: Entry) -> bytes:
+    """:func:`member_raw`'s bytes inflated (stored or deflated only), the output capped at
+    the size the directory declares. Raises :class:`Refused` when the data inflates to more
+    or less than that — the trick that lets a small "declared" member expand without bound
+    in a reader that trusts the directory — or fails its CRC."""
     if info.compress_type == zipfile.ZIP_STORED:
         out, ended = raw, True
     else:
