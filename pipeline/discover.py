@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import os
 import re
 import struct
 import unicodedata
@@ -80,15 +81,18 @@ def discover(
     files: list[SourceFile] = []
     issues: list[Issue] = []
     kept = 0
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if is_ignored(path.name):
+    with os.scandir(folder) as listing:  # entries know their type: no stat but the one
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
+        if is_ignored(entry.name):
             continue
-        if path.is_dir():
+        path = Path(entry.path)
+        if entry.is_dir():
             issues.extend(_unread_folder(path))
             continue
-        if not path.is_file():
+        if not entry.is_file():
             continue
-        stat = path.stat()
+        stat = entry.stat()
         try:
             data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None
             sha = _sha256(path) if data is None else hashlib.sha256(data).hexdigest()

@@ -130,6 +130,7 @@ def normalise_file(
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, "标题行"))
                 accounting.append((sheet.name, r + 1, "skipped"))
         in_footer = False
+        sheet_formats = formats.for_sheet(sheet.name, len(sheet.rows))
         for r in range(layout.first_data_row, len(sheet.rows)):
             row = sheet.rows[r]
             if not filled(row):
@@ -144,7 +145,7 @@ def normalise_file(
                 dept,
                 source.name,
                 sheet.name,
-                formats.for_sheet(sheet.name, len(sheet.rows)),
+                sheet_formats,
                 in_footer=in_footer,
                 seen=seen,
             )

@@ -117,7 +117,7 @@ def match_row(ctx: RowContext) -> Outcome | Indicator:
     point at different indicators is a conflict, never a choice."""
     label = _label(ctx)
     code = code_of(ctx.cell("code")) if "code" in ctx.layout.columns else None
-    by_code = next((i for i in ctx.indicators if i.id == code), None)
+    by_code = next((i for i in ctx.indicators if i.id == code), None) if code else None
     by_name = match_label(label, ctx.indicators) if label else None
     if by_code:
         if (

@@ -49,13 +49,16 @@ def clean(value: Any) -> str:
         return _clean_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, (int, float)):  # digits, sign, point, e, inf, nan: nothing to clean
+        return str(value)
     text = unicodedata.normalize("NFKC", str(value))
     return re.sub(r"\s+", "", text)
 
 
 def filled(row: tuple[Any, ...]) -> bool:
-    """Whether any cell of the row holds something other than blanks."""
-    return any(v is not None and clean(v) for v in row)
+    """Whether any cell of the row holds something other than blanks (a cell that is not
+    text — a number, a date — always does)."""
+    return any(v is not None and (not isinstance(v, str) or _clean_text(v)) for v in row)
 
 
 @lru_cache(maxsize=65536)
