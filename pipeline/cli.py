@@ -164,9 +164,9 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
             bar.__exit__(None, None, None)
 
 
-def _echo_summary(label: str, report: Any, files: int) -> None:
+def _summary(label: str, report: Any, files: int) -> str:
     h = report.headline
-    click.echo(
+    return (
         f"{label}：读取 {files} 个文件，{h.departments_submitted}/{h.departments_expected} 个单位"
         f"已报送；{h.indicators} 个指标中已完成 {h.indicators_done} 个、滞后 "
         f"{h.indicators_behind} 个；数据问题 {h.errors} 个错误、{h.warnings} 个提醒。"
@@ -207,21 +207,23 @@ def run(
 
     with _progress_bar("读取报送文件") as progress:
         result = run_job(ws, period, progress=progress, workers=workers)
+    lines = []  # said at once: a city's run has a line for each of its counties
     if result.comparison is not None:
         for report, data in result.counties:
-            _echo_summary(f"{report.county} {report.period_label}", report, len(data.files))
-        for county, why in result.comparison.unread:
-            click.echo(f"{county}：未汇总。{why}")
+            lines.append(
+                _summary(f"{report.county} {report.period_label}", report, len(data.files))
+            )
+        lines.extend(f"{county}：未汇总。{why}" for county, why in result.comparison.unread)
         best = result.comparison.rows[0]
         skipped = len(result.comparison.unread)
         more = f"（另有 {skipped} 个未汇总）" if skipped else ""
-        click.echo(f"共 {len(result.counties)} 个县区{more}；平均完成进度第一：{best.county}。")
+        lines.append(f"共 {len(result.counties)} 个县区{more}；平均完成进度第一：{best.county}。")
     else:
         assert result.report is not None and result.data is not None
-        _echo_summary(result.report.period_label, result.report, len(result.data.files))
-    click.echo(f"输出目录：{result.outputs}")
-    for name in sorted(result.files):
-        click.echo(f"  {name}")
+        lines.append(_summary(result.report.period_label, result.report, len(result.data.files)))
+    lines.append(f"输出目录：{result.outputs}")
+    lines.extend(f"  {name}" for name in sorted(result.files))
+    click.echo("\n".join(lines))
 
 
 @cli.command()
