@@ -144,14 +144,17 @@ class _Part:
         return self._utf8
 
     def scan(self) -> Scan | None:
-        """:func:`scan_sheet_xml`'s answer (its ``errors`` are shared: read them only)."""
-        if not self._scanned:
-            self._scan, self._scanned = scan_sheet_xml(self.data), True
-        return self._scan
+        """:func:`scan_sheet_xml`'s answer (its ``errors`` are shared: read them only); one
+        listing error cells is not kept (their texts could outweigh the part)."""
+        if self._scanned:
+            return self._scan
+        scan = scan_sheet_xml(self.data)
+        self._scan, self._scanned = scan, scan is None or not scan.errors
+        return scan
 
 
-MAX_SEEN_PART = 64 * 1024  # parts remembered are at most this large…
-MAX_SEEN = 256  # …and at most this many (then forgotten all at once): 16 MB
+MAX_SEEN_PART = 64 * 1024  # parts remembered are at most this large, stored and inflated…
+MAX_SEEN = 256  # …and at most this many (then forgotten all at once): 32 MB in all
 _SEEN: dict[tuple[int, int, int, bytes], _Part] = {}
 
 
@@ -165,7 +168,8 @@ def _part(raw: bytes, info: Entry) -> _Part:
     part = _SEEN.get(key)
     if part is None:
         part = _Part(inflate_raw(raw, info))
-        if info.file_size <= MAX_SEEN_PART:
+        # both sizes: a few bytes may be stored padded to megabytes (empty deflate blocks)
+        if info.file_size <= MAX_SEEN_PART and len(raw) <= MAX_SEEN_PART:
             if len(_SEEN) >= MAX_SEEN:
                 _SEEN.clear()
             _SEEN[key] = part

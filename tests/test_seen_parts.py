@@ -99,7 +99,22 @@ def test_what_is_remembered_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     _precheck._SEEN.clear()
     part(big)
     assert _precheck._SEEN == {}
+    # a few bytes stored padded to megabytes: empty deflate blocks, then the data
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    padded = b"\x00\x00\x00\xff\xff" * 200_000 + packer.compress(b"<a/>") + packer.flush()
+    info = Entry("x.xml", 0, 8, zlib.crc32(b"<a/>"), len(padded), 4, 0, False)
+    assert _precheck._part(padded, info).data == b"<a/>"
+    assert _precheck._SEEN == {}
     assert part(b"<a/>") is part(b"<a/>")  # a small one is kept
+
+
+def test_a_scan_listing_error_cells_is_not_kept() -> None:
+    xml = b'<sheetData><row r="1"><c r="A1" t="e"><v>#DIV/0!</v></c></row></sheetData>'
+    info = Entry("s.xml", 0, 0, zlib.crc32(xml), len(xml), len(xml), 0, False)
+    first = _precheck._part(xml, info).scan()
+    assert first is not None and first.errors == {(0, 0): "#DIV/0!"}
+    again = _precheck._part(xml, info).scan()
+    assert again == first and again is not first  # found again, not shared
 
 
 def test_large_structure_parts_are_not_remembered() -> None:
