@@ -71,10 +71,10 @@ def plan(path: Path, fmt: str, data: bytes | None = None) -> Plan:
         entries = zip_entries(fh)  # a plain zip (the common case) without zipfile's cost
         if entries is None:  # zipfile's view, to refuse what is too large or broken…
             with zipfile.ZipFile(fh) as zf:
-                check_zip([Entry.of(info) for info in zf.infolist()])
+                check_zip([Entry.of(info) for info in zf.infolist()], len(data))
             # …but another reader may see other members: not read in this process
             return Plan(True, f"{fmt}: 压缩结构不常见，无法预先确定")
-        check_zip(entries)
+        check_zip(entries, len(data))
         if fmt != "xlsx":
             return Plan(True, f"{fmt}: 结构无法预先确定")
         return _plan_xlsx(data, entries)
@@ -164,15 +164,16 @@ def _part(raw: bytes, info: Entry) -> _Part:
     file after file. Remembered by the stored bytes with the size and CRC the directory
     declares, so a part is only ever taken for one that inflated, and passed the same
     checks, from the very same bytes."""
+    # both sizes: a few bytes may be stored padded to megabytes (empty deflate blocks)
+    if info.file_size > MAX_SEEN_PART or len(raw) > MAX_SEEN_PART:
+        return _Part(inflate_raw(raw, info))
     key = (info.compress_type, info.file_size, info.CRC, raw)
     part = _SEEN.get(key)
     if part is None:
         part = _Part(inflate_raw(raw, info))
-        # both sizes: a few bytes may be stored padded to megabytes (empty deflate blocks)
-        if info.file_size <= MAX_SEEN_PART and len(raw) <= MAX_SEEN_PART:
-            if len(_SEEN) >= MAX_SEEN:
-                _SEEN.clear()
-            _SEEN[key] = part
+        if len(_SEEN) >= MAX_SEEN:
+            _SEEN.clear()
+        _SEEN[key] = part
     return part
 
 

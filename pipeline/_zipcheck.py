@@ -168,9 +168,15 @@ def zip_names(fh: BinaryIO) -> set[str] | None:
     return None if entries is None else {e.filename for e in entries}
 
 
-def check_zip(infos: list[Entry]) -> None:
+def check_zip(infos: list[Entry], size: int) -> None:
+    """Refuse a zip of ``size`` bytes whose directory is too long, names a part twice,
+    declares too much inflated data or a suspicious ratio, or more stored data than the
+    file holds (parts sharing their bytes: read again for each, a few megabytes become
+    terabytes of work); or whose parts are encrypted."""
     if len(infos) > MAX_ZIP_ENTRIES:
         raise Refused(TOO_LARGE, f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_ZIP_ENTRIES}")
+    if sum(i.compress_size for i in infos) > size:
+        raise Refused(UNREADABLE, "压缩结构损坏（部件的数据相互重叠）")
     names = [i.filename.lower() for i in infos]
     if len(set(names)) != len(names):  # which copy would a reader take? refuse to guess
         raise Refused(UNREADABLE, "压缩包内有重名部件（已损坏或被篡改）")

@@ -21,12 +21,11 @@ import struct
 import unicodedata
 import zipfile
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 from pipeline._bounds import MAX_FILE_BYTES, Refused
 from pipeline._cfb import CfbError, Compound
-from pipeline._memo import IdentityMemo
+from pipeline._memo import IdentityMemo, short_text_cache
 from pipeline._zipcheck import zip_names
 from pipeline.errors import InputError
 from pipeline.model import Department, Issue, SourceFile
@@ -291,7 +290,7 @@ def _has_controls(text: str) -> bool:
 # --- guesses from the file name -----------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 

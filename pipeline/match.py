@@ -6,11 +6,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from pipeline._memo import IdentityMemo
+from pipeline._memo import IdentityMemo, short_text_cache
 from pipeline.model import Indicator
 
 FUZZY_THRESHOLD = 80.0  # a fuzzy match must score at least this …
@@ -25,7 +24,7 @@ _CIRCLED = re.compile(r"^[①-⑳]")  # NFKC would turn ① into a bare 1
 _CODE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def normalise_name(text: str) -> str:
     """Compare names without ordinals (（一）, 一、, ①, 1.), quotes, spaces and punctuation."""
     s = unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip(), count=1)).strip()

@@ -24,6 +24,8 @@ from decimal import Context, Decimal
 from functools import lru_cache
 from numbers import Real
 
+from pipeline._memo import MAX_KEY_TEXT
+
 __all__ = ["Parsed", "normalise_text", "parse_value"]
 
 
@@ -301,9 +303,14 @@ def parse_value(raw: object, unit: str, *, number_format: str | None = None) -> 
     ``number_format`` is the cell's Excel number format when known; a % format means the
     stored 0.96 is shown as 96%.
     """
-    if type(raw) in (str, float, int):  # remembered: the same texts and figures recur
+    if type(raw) in (str, float, int) and _short(raw) and _short(number_format):
+        # remembered: the same texts and figures recur (short texts only: pipeline._memo)
         return _parse_plain(type(raw).__name__, raw, unit, number_format)
     return _parse(raw, unit, number_format)
+
+
+def _short(value: object) -> bool:
+    return not isinstance(value, str) or len(value) <= MAX_KEY_TEXT
 
 
 @lru_cache(maxsize=65536)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pipeline._memo import MAX_KEY_TEXT, short_text_cache
+
 # Roles are tried in this order: the first pattern that matches a header text wins, so the
 # more specific come first (上月累计 before 累计, 累计完成比例 before 累计,
 # 截至本月累计 before 本月).
@@ -61,12 +63,12 @@ def filled(row: tuple[Any, ...]) -> bool:
     return any(v is not None and (not isinstance(v, str) or _clean_text(v)) for v in row)
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def _clean_text(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def role_of(header: str, month: int | None = None) -> str | None:
     """The role a header text names, or None. A cumulative column dated another month is
     a reference column (e.g. ``截至5月底累计`` in a June file)."""
@@ -148,7 +150,11 @@ def _header(
     Remembered: the departments of a county, and the counties of a city, share templates.
     The cells' types are part of the key: True and 1 are equal, but only 1 is a number."""
     kinds = (tuple(map(type, row)), tuple(map(type, below)) if below is not None else None)
-    return _header_of(row, below, month, kinds)
+    size = sum(len(v) if isinstance(v, str) else 1 for v in (*row, *(below or ())))
+    # rows remembered only while small (see pipeline._memo): a crafted sheet's rows are not
+    return (_header_of if size <= 4 * MAX_KEY_TEXT else _header_of.__wrapped__)(
+        row, below, month, kinds
+    )
 
 
 @lru_cache(maxsize=4096)
