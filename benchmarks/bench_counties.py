@@ -5,7 +5,8 @@ beside the naive baseline of reading the same .xlsx files with pandas + openpyxl
 
 Prints per-file milliseconds, totals, peak memory (the run's process and its workers
 together) and the ratio to the naive read. The run is timed from CLI start to outputs
-written; each side is timed ``--repeat`` times and the best kept (this machine is noisy).
+written; each side is timed ``--repeat`` times, the two in turns, and the best of each
+kept (this machine is noisy, and drifts: in turns, both sides see it alike).
 Memory is sampled in a run of its own: the sampling would otherwise take CPU from the timed
 run. The package is byte-compiled first, as an installed one is.
 """
@@ -124,9 +125,12 @@ def main() -> None:
             for stale in (ws / "minsheng.db", ws / "minsheng.db-wal", ws / "minsheng.db-shm"):
                 stale.unlink(missing_ok=True)
             peak = _peak(ws, args.period)  # also warms the file cache and the store
-            seconds = min(_run(ws, args.period) for _ in range(args.repeat))
             xlsx = [f for f in files if f.suffix == ".xlsx"][: args.naive_sample]
-            naive = min(_naive(xlsx) for _ in range(args.repeat)) / len(xlsx) * len(files)
+            # taken in turns, so that both sides see the machine in the same moods
+            runs, reads = zip(
+                *((_run(ws, args.period), _naive(xlsx)) for _ in range(args.repeat)), strict=True
+            )
+            seconds, naive = min(runs), min(reads) / len(xlsx) * len(files)
             print(
                 f"{counties:>4} counties, {len(files):>5} files: minsheng run {seconds:7.2f} s "
                 f"({seconds / len(files) * 1000:5.2f} ms/file, peak {peak:6.0f} MiB) | naive "
