@@ -23,15 +23,15 @@ MAX_KEY_TEXT = 256  # characters of a text a cache may keep as (part of) a key
 
 
 def short_text_cache(maxsize: int) -> Callable[[F], F]:
-    """``functools.lru_cache(maxsize)`` for a function whose first argument is a text, used
-    only while that text is short; ``cache_clear`` as lru_cache's."""
+    """``functools.lru_cache(maxsize)`` for a function of one text, used only while that
+    text is short; ``cache_clear`` and ``cache_info`` as lru_cache's."""
 
     def decorate(f: F) -> F:
         cached = functools.lru_cache(maxsize)(f)
 
         @functools.wraps(f)
-        def call(text: str, *rest: Any) -> Any:
-            return cached(text, *rest) if len(text) <= MAX_KEY_TEXT else f(text, *rest)
+        def call(text: str) -> Any:
+            return cached(text) if len(text) <= MAX_KEY_TEXT else f(text)
 
         call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
         call.cache_info = cached.cache_info  # type: ignore[attr-defined]

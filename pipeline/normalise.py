@@ -129,28 +129,26 @@ def normalise_file(
                 rows_seen += 1
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, "标题行"))
                 accounting.append((sheet.name, r + 1, "skipped"))
-        in_footer = False
-        sheet_formats = formats.for_sheet(sheet.name, len(sheet.rows))
+        # one context for the sheet's rows (a step may set in_footer for the rows below)
+        ctx = RowContext(
+            (),
+            0,
+            layout,
+            own,
+            period,
+            dept,
+            source.name,
+            sheet.name,
+            formats.for_sheet(sheet.name, len(sheet.rows)),
+            seen=seen,
+        )
         for r in range(layout.first_data_row, len(sheet.rows)):
             row = sheet.rows[r]
             if not filled(row):
                 continue
             rows_seen += 1
-            ctx = RowContext(
-                row,
-                r,
-                layout,
-                own,
-                period,
-                dept,
-                source.name,
-                sheet.name,
-                sheet_formats,
-                in_footer=in_footer,
-                seen=seen,
-            )
+            ctx.row, ctx.r = row, r
             outcome: Outcome = process_row(ctx)
-            in_footer = ctx.in_footer
             issues += outcome.issues
             accounting.append((sheet.name, r + 1, outcome.kind))
             if outcome.observation:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pipeline._memo import MAX_KEY_TEXT, short_text_cache
+from pipeline._memo import MAX_KEY_TEXT
 
 # Roles are tried in this order: the first pattern that matches a header text wins, so the
 # more specific come first (上月累计 before 累计, 累计完成比例 before 累计,
@@ -47,8 +47,8 @@ def clean(value: Any) -> str:
     """Cell text as compared: NFKC (full-width → ASCII), no whitespace at all."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return _clean_text(value)
+    if isinstance(value, str):  # remembered while short (see pipeline._memo)
+        return _clean_text(value) if len(value) <= MAX_KEY_TEXT else _clean(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (int, float)):  # digits, sign, point, e, inf, nan: nothing to clean
@@ -60,18 +60,31 @@ def clean(value: Any) -> str:
 def filled(row: tuple[Any, ...]) -> bool:
     """Whether any cell of the row holds something other than blanks (a cell that is not
     text — a number, a date — always does)."""
-    return any(v is not None and (not isinstance(v, str) or _clean_text(v)) for v in row)
+    for v in row:
+        if v is None:
+            continue
+        if not isinstance(v, str):
+            return True
+        if _clean_text(v) if len(v) <= MAX_KEY_TEXT else _clean(v):
+            return True
+    return False
 
 
-@short_text_cache(maxsize=65536)
-def _clean_text(value: str) -> str:
+def _clean(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 
-@short_text_cache(maxsize=65536)
+_clean_text = lru_cache(maxsize=65536)(_clean)  # for short texts only (see pipeline._memo)
+
+
 def role_of(header: str, month: int | None = None) -> str | None:
     """The role a header text names, or None. A cumulative column dated another month is
     a reference column (e.g. ``截至5月底累计`` in a June file)."""
+    return (_role_of if len(header) <= MAX_KEY_TEXT else _role_of.__wrapped__)(header, month)
+
+
+@lru_cache(maxsize=65536)
+def _role_of(header: str, month: int | None) -> str | None:
     text = clean(header)
     if not text or len(text) > 30 or ":" in text:  # "填报单位：…" is a line, not a header
         return None

@@ -18,7 +18,7 @@ LONG = "累计完成 " * 1000  # 5,000 characters
     ("cache", "call"),
     [
         (tables._clean_text, lambda text: tables.clean(text)),
-        (tables.role_of, lambda text: tables.role_of(text, 6)),
+        (tables._role_of, lambda text: tables.role_of(text, 6)),
         (match.normalise_name, lambda text: match.normalise_name(text)),
         (parse._parse_plain, lambda text: parse.parse_value(text, "件")),
         (discover._norm, lambda text: discover._norm(text)),
