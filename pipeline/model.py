@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["count", "level", "milestone"]
 Comparator = Literal[">=", "<=", "=", ">"]
@@ -133,9 +133,9 @@ class Observation:
     source_cell: str = ""
 
 
-@dataclass(frozen=True)
-class SkippedRow:
-    """A non-empty row deliberately not read, with the reason."""
+class SkippedRow(NamedTuple):
+    """A non-empty row deliberately not read, with the reason (a named tuple: a city's run
+    hands tens of thousands of them between processes, which a dataclass makes slow)."""
 
     file: str
     sheet: str
