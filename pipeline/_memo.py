@@ -1,9 +1,11 @@
 """Remembered answers of pure functions, bounded in what they hold.
 
-Keys made of text a file supplies (cell texts, labels, number formats) are remembered only
-while short (MAX_KEY_TEXT characters): a crafted cell of megabytes — or many of them — would
-otherwise stay in memory for the rest of the run, however few entries a cache keeps. Longer
-texts are worked out each time (they are rare in real files: prose, not labels).
+Texts a file supplies (cell texts, labels, number formats) are remembered only while short
+(MAX_KEY_TEXT characters, and answers of at most MAX_ANSWER), and each memo holds at most
+MAX_HELD characters of keys and answers before it starts afresh: a crafted cell of megabytes,
+or thousands of cells NFKC makes eighteen times longer, would otherwise stay in memory for
+the rest of the run. Longer texts are worked out each time (rare in real files: prose, not
+labels).
 
 :class:`IdentityMemo` is for functions of an immutable object that is costly to hash, such as
 a tuple of frozen dataclasses (a department's indicators): the object is compared by identity
@@ -17,44 +19,69 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
-F = TypeVar("F", bound=Callable[..., Any])
 
-MAX_KEY_TEXT = 256  # characters of a text a cache may keep as (part of) a key
+MAX_KEY_TEXT = 256  # characters of a text a memo may keep as (part of) a key
+MAX_ANSWER = 4 * MAX_KEY_TEXT  # characters an answer kept may hold
+MAX_HELD = 2_000_000  # characters of keys and answers one memo holds (8 MB at most)…
+ENTRY = 32  # …counting each entry as this many more (its objects): 62,500 entries at most
 
 
-def short_text_cache(maxsize: int) -> Callable[[F], F]:
-    """``functools.lru_cache(maxsize)`` for a function of one text, used only while that
-    text is short; ``cache_clear`` and ``cache_info`` as lru_cache's."""
+class Memo:
+    """Answers by key; the caller looks them up in ``answers`` (a plain dict, for speed) and
+    hands new ones to :meth:`keep` with their size in characters."""
 
-    def decorate(f: F) -> F:
-        cached = functools.lru_cache(maxsize)(f)
+    __slots__ = ("_held", "answers")
 
-        @functools.wraps(f)
-        def call(text: str) -> Any:
-            return cached(text) if len(text) <= MAX_KEY_TEXT else f(text)
+    def __init__(self) -> None:
+        self.answers: dict[Hashable, Any] = {}
+        self._held = 0
 
-        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
-        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
-        return call  # type: ignore[return-value]
+    def keep(self, key: Hashable, answer: object, key_size: int, answer_size: int) -> None:
+        if key_size > 4 * MAX_KEY_TEXT or answer_size > MAX_ANSWER:
+            return
+        size = key_size + answer_size + ENTRY
+        if self._held + size > MAX_HELD:
+            self.answers.clear()
+            self._held = 0
+        self.answers[key] = answer
+        self._held += size
 
-    return decorate
+    def clear(self) -> None:
+        self.answers.clear()
+        self._held = 0
+
+
+def text_memo(f: Callable[[str], str]) -> Callable[[str], str]:
+    """Remember a function of one text whose answer is a text (see the module docstring);
+    its :class:`Memo` is the result's ``memo``."""
+    memo = Memo()
+
+    @functools.wraps(f)
+    def call(text: str) -> str:
+        hit = memo.answers.get(text)
+        if hit is None:
+            hit = f(text)
+            if len(text) <= MAX_KEY_TEXT:
+                memo.keep(text, hit, len(text), len(hit))
+        return hit  # type: ignore[no-any-return]
+
+    call.memo = memo  # type: ignore[attr-defined]
+    return call
 
 
 class IdentityMemo(Generic[V]):
-    def __init__(self, size: int = 65536) -> None:
-        self._answers: dict[tuple[Hashable, int], tuple[object, V]] = {}
-        self._size = size
+    def __init__(self) -> None:
+        self._memo = Memo()
 
     def get(self, key: Hashable, of: object, compute: Callable[[], V]) -> V:
         """The remembered answer for ``key`` and ``of``, computed once (a long text key:
         computed every time)."""
-        if isinstance(key, str) and len(key) > MAX_KEY_TEXT:
+        size = len(key) if isinstance(key, str) else 1
+        if size > MAX_KEY_TEXT:
             return compute()
-        hit = self._answers.get((key, id(of)))
+        hit = self._memo.answers.get((key, id(of)))
         if hit is not None and hit[0] is of:
-            return hit[1]
+            return hit[1]  # type: ignore[no-any-return]
         value = compute()
-        if len(self._answers) >= self._size:
-            self._answers.clear()
-        self._answers[(key, id(of))] = (of, value)
+        self._memo.keep((key, id(of)), (of, value), size, 1)
         return value

@@ -45,6 +45,7 @@ from pipeline._bounds import (
 from pipeline._bounds import size_text as _mb
 from pipeline._zipcheck import (
     Entry,
+    check_spans,
     check_xml,
     check_zip,
     inflate_raw,
@@ -75,6 +76,7 @@ def plan(path: Path, fmt: str, data: bytes | None = None) -> Plan:
             # …but another reader may see other members: not read in this process
             return Plan(True, f"{fmt}: 压缩结构不常见，无法预先确定")
         check_zip(entries, len(data))
+        check_spans(data, entries)
         if fmt != "xlsx":
             return Plan(True, f"{fmt}: 结构无法预先确定")
         return _plan_xlsx(data, entries)

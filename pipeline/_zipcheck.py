@@ -49,15 +49,26 @@ def _end_record(fh: BinaryIO) -> _End | None:
     plain = at + 22 + comment == len(tail) and tail.find(b"PK\x05\x06") == at
     locator = tail[at - 20 : at] if at >= 20 else b""
     zip64 = locator[:4] == b"PK\x06\x07"
-    if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and zip64:
-        where = struct.unpack_from("<Q", locator, 8)[0]
-        if where + 56 > size:
-            return None  # points outside the file: damaged (zipfile will say so)
-        fh.seek(where)
-        record = fh.read(56)
-        if record[:4] == b"PK\x06\x06" and len(record) == 56:
-            entries, cd_size, cd_offset = struct.unpack_from("<QQQ", record, 32)
+    if zip64:  # then no one view is the readers': the largest counts bound them all
+        entries, cd_size = _zip64_counts(fh, size, start + at, locator, entries, cd_size)
     return _End(entries, cd_size, cd_offset, start + at, zip64, plain)
+
+
+def _zip64_counts(
+    fh: BinaryIO, size: int, at: int, locator: bytes, entries: int, cd_size: int
+) -> tuple[int, int]:
+    """The largest entry count and directory size any reader may take from a zip64 zip:
+    zipfile reads the zip64 record right before the locator whatever the end record says,
+    the zip crate the one the locator points at; the end record's own values unless they
+    are the "see zip64" markers."""
+    counts = [(0 if entries == 0xFFFF else entries, 0 if cd_size == 0xFFFFFFFF else cd_size)]
+    for where in {at - 20 - 56, struct.unpack_from("<Q", locator, 8)[0]}:
+        if where >= 0 and where + 56 <= size:
+            fh.seek(where)
+            record = fh.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                counts.append(struct.unpack_from("<QQ", record, 32))
+    return max(c[0] for c in counts), max(c[1] for c in counts)
 
 
 def _checked_end_record(fh: BinaryIO) -> _End | None:
@@ -194,6 +205,19 @@ def check_zip(infos: list[Entry], size: int) -> None:
             )
         if info.flag_bits & 0x1:
             raise Refused(UNREADABLE, "压缩包部件被加密")
+
+
+def check_spans(data: bytes, infos: list[Entry]) -> None:
+    """Refuse members whose local header and data reach into the next member's: listed under
+    many names, one stored part (or one header with a 64 kB extra field) would be read again
+    for each name — a file of kilobytes made the checks walk gigabytes."""
+    end = 0
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        at = info.header_offset
+        if at < end or at + 30 > len(data):
+            raise Refused(UNREADABLE, "压缩结构损坏（部件的数据相互重叠）")
+        name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+        end = at + 30 + name_len + extra_len + info.compress_size
 
 
 def member_raw(data: bytes, info: Entry) -> bytes:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipeline._bounds import MAX_FILE_BYTES, Refused
 from pipeline._cfb import CfbError, Compound
-from pipeline._memo import IdentityMemo, short_text_cache
+from pipeline._memo import IdentityMemo, text_memo
 from pipeline._zipcheck import zip_names
 from pipeline.errors import InputError
 from pipeline.model import Department, Issue, SourceFile
@@ -86,10 +86,14 @@ def discover(
         if is_ignored(entry.name):
             continue
         path = Path(entry.path)
-        if entry.is_dir():
+        try:
+            kind = "folder" if entry.is_dir() else "file" if entry.is_file() else ""
+        except OSError:  # a link that loops or runs through a file: neither
+            kind = ""
+        if kind == "folder":
             issues.extend(_unread_folder(path))
             continue
-        if not entry.is_file():
+        if kind != "file":
             continue
         stat = entry.stat()
         try:
@@ -290,7 +294,7 @@ def _has_controls(text: str) -> bool:
 # --- guesses from the file name -----------------------------------------------------------
 
 
-@short_text_cache(maxsize=65536)
+@text_memo
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline._memo import IdentityMemo, short_text_cache
+from pipeline._memo import IdentityMemo, text_memo
 from pipeline.model import Indicator
 
 FUZZY_THRESHOLD = 80.0  # a fuzzy match must score at least this …
@@ -24,7 +24,7 @@ _CIRCLED = re.compile(r"^[①-⑳]")  # NFKC would turn ① into a bare 1
 _CODE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 
 
-@short_text_cache(maxsize=65536)
+@text_memo
 def normalise_name(text: str) -> str:
     """Compare names without ordinals (（一）, 一、, ①, 1.), quotes, spaces and punctuation."""
     s = unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip(), count=1)).strip()

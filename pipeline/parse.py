@@ -21,10 +21,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Context, Decimal
-from functools import lru_cache
 from numbers import Real
 
-from pipeline._memo import MAX_KEY_TEXT
+from pipeline._memo import MAX_KEY_TEXT, Memo
 
 __all__ = ["Parsed", "normalise_text", "parse_value"]
 
@@ -303,20 +302,21 @@ def parse_value(raw: object, unit: str, *, number_format: str | None = None) -> 
     ``number_format`` is the cell's Excel number format when known; a % format means the
     stored 0.96 is shown as 96%.
     """
-    if type(raw) in (str, float, int) and _short(raw) and _short(number_format):
-        # remembered: the same texts and figures recur (short texts only: pipeline._memo)
-        return _parse_plain(type(raw).__name__, raw, unit, number_format)
-    return _parse(raw, unit, number_format)
+    if type(raw) not in (str, float, int):
+        return _parse(raw, unit, number_format)
+    # remembered: the same texts and figures recur; ``kind`` keeps 1 (int), 1.0 (float)
+    # and True apart, which compare equal
+    key = (type(raw).__name__, raw, unit, number_format)
+    hit = _PARSED.answers.get(key)
+    if hit is None:
+        hit = _parse(raw, unit, number_format)
+        texts = [t for t in (raw, unit, number_format) if isinstance(t, str)]
+        if max(map(len, texts), default=0) <= MAX_KEY_TEXT:  # see pipeline._memo
+            _PARSED.keep(key, hit, sum(map(len, texts)) + 1, len(hit.message) + 1)
+    return hit  # type: ignore[no-any-return]
 
 
-def _short(value: object) -> bool:
-    return not isinstance(value, str) or len(value) <= MAX_KEY_TEXT
-
-
-@lru_cache(maxsize=65536)
-def _parse_plain(kind: str, raw: object, unit: str, number_format: str | None) -> Parsed:
-    # ``kind`` keeps 1 (int), 1.0 (float) and True apart, which compare equal
-    return _parse(raw, unit, number_format)
+_PARSED = Memo()
 
 
 def _parse(raw: object, unit: str, number_format: str | None) -> Parsed:

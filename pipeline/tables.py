@@ -6,10 +6,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from pipeline._memo import MAX_KEY_TEXT
+from pipeline._memo import MAX_KEY_TEXT, Memo
 
 # Roles are tried in this order: the first pattern that matches a header text wins, so the
 # more specific come first (上月累计 before 累计, 累计完成比例 before 累计,
@@ -47,8 +46,9 @@ def clean(value: Any) -> str:
     """Cell text as compared: NFKC (full-width → ASCII), no whitespace at all."""
     if value is None:
         return ""
-    if isinstance(value, str):  # remembered while short (see pipeline._memo)
-        return _clean_text(value) if len(value) <= MAX_KEY_TEXT else _clean(value)
+    if isinstance(value, str):
+        hit = _CLEANED.answers.get(value)
+        return hit if hit is not None else _clean_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (int, float)):  # digits, sign, point, e, inf, nan: nothing to clean
@@ -65,25 +65,40 @@ def filled(row: tuple[Any, ...]) -> bool:
             continue
         if not isinstance(v, str):
             return True
-        if _clean_text(v) if len(v) <= MAX_KEY_TEXT else _clean(v):
+        hit = _CLEANED.answers.get(v)
+        if hit if hit is not None else _clean_text(v):
             return True
     return False
 
 
-def _clean(value: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+_CLEANED = Memo()  # clean() of short texts (see pipeline._memo); looked up inline, for speed
 
 
-_clean_text = lru_cache(maxsize=65536)(_clean)  # for short texts only (see pipeline._memo)
+def _clean_text(value: str) -> str:
+    out = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    if len(value) <= MAX_KEY_TEXT:
+        _CLEANED.keep(value, out, len(value), len(out))
+    return out
+
+
+_ROLES = Memo()
 
 
 def role_of(header: str, month: int | None = None) -> str | None:
     """The role a header text names, or None. A cumulative column dated another month is
     a reference column (e.g. ``截至5月底累计`` in a June file)."""
-    return (_role_of if len(header) <= MAX_KEY_TEXT else _role_of.__wrapped__)(header, month)
+    key = (header, month)
+    role = _ROLES.answers.get(key, _UNKNOWN)
+    if role is _UNKNOWN:
+        role = _role_of(header, month)
+        if len(header) <= MAX_KEY_TEXT:
+            _ROLES.keep(key, role, len(header), 1)
+    return role  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=65536)
+_UNKNOWN = object()
+
+
 def _role_of(header: str, month: int | None) -> str | None:
     text = clean(header)
     if not text or len(text) > 30 or ":" in text:  # "填报单位：…" is a line, not a header
@@ -163,16 +178,21 @@ def _header(
     Remembered: the departments of a county, and the counties of a city, share templates.
     The cells' types are part of the key: True and 1 are equal, but only 1 is a number."""
     kinds = (tuple(map(type, row)), tuple(map(type, below)) if below is not None else None)
-    size = sum(len(v) if isinstance(v, str) else 1 for v in (*row, *(below or ())))
-    # rows remembered only while small (see pipeline._memo): a crafted sheet's rows are not
-    return (_header_of if size <= 4 * MAX_KEY_TEXT else _header_of.__wrapped__)(
-        row, below, month, kinds
-    )
+    key = (row, below, month, kinds)
+    found = _HEADERS.answers.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = _header_of(row, below, month)
+        size = sum(len(v) if isinstance(v, str) else 1 for v in (*row, *(below or ())))
+        texts = sum(map(len, found[2].values())) if found else 0
+        _HEADERS.keep(key, found, size, texts)  # rows of a crafted sheet: not kept
+    return found  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=4096)
+_HEADERS = Memo()
+
+
 def _header_of(
-    row: tuple[Any, ...], below: tuple[Any, ...] | None, month: int | None, kinds: object
+    row: tuple[Any, ...], below: tuple[Any, ...] | None, month: int | None
 ) -> _Header | None:
     if all(v is None for v in row) or any(_is_number(v) for v in row):
         return None

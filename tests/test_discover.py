@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -280,3 +281,15 @@ def test_a_file_over_the_size_limit_is_hashed_and_sniffed_without_reading_it_who
     (found,), _ = discover(folder, DEPARTMENTS)
     assert found.sha256 == hashlib.sha256(real(path)).hexdigest()
     assert found.format == "xlsx"
+
+
+def test_links_that_loop_or_run_through_a_file_are_passed_over(tmp_path: Path) -> None:
+    """A symlink loop or a link through a file is neither a file nor a folder: passed over,
+    not a stopped run."""
+    (tmp_path / "司法局.xlsx").write_bytes(b"PK\x05\x06" + bytes(18))
+    os.symlink("loopB", tmp_path / "loopA")
+    os.symlink("loopA", tmp_path / "loopB")
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    os.symlink("说明.txt/sub", tmp_path / "bad")
+    files, issues = discover(tmp_path, load_targets().departments)
+    assert [f.name for f in files] == ["司法局.xlsx", "说明.txt"] and issues == []
