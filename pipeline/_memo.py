@@ -22,8 +22,9 @@ V = TypeVar("V")
 
 MAX_KEY_TEXT = 256  # characters of a text a memo may keep as (part of) a key
 MAX_ANSWER = 4 * MAX_KEY_TEXT  # characters an answer kept may hold
-MAX_HELD = 2_000_000  # characters of keys and answers one memo holds (8 MB at most)…
-ENTRY = 32  # …counting each entry as this many more (its objects): 62,500 entries at most
+MAX_HELD = 2_000_000  # characters of keys and answers one memo holds (8 MB of text)…
+ENTRY = 32  # …counting each entry as this many more (its objects): 62,500 entries at most;
+# with the objects, a memo holds some tens of megabytes at worst (measured: 6–28 MB)
 
 
 class Memo:

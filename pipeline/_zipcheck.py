@@ -40,7 +40,10 @@ def _end_record(fh: BinaryIO) -> _End | None:
     start = max(0, size - 65536 - 22)
     fh.seek(start)
     tail = fh.read()
-    at = tail.rfind(b"PK\x05\x06")
+    # a record without comment ending the file is taken first (zipfile does so, and the zip
+    # crate meets it first): its own fields may spell the signature again further on
+    ends = tail[-22:].startswith(b"PK\x05\x06") and tail.endswith(b"\0\0")
+    at = len(tail) - 22 if ends and len(tail) >= 22 else tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return None
     entries, cd_size, cd_offset, comment = struct.unpack_from("<HIIH", tail, at + 10)

@@ -182,9 +182,11 @@ def _header(
     found = _HEADERS.answers.get(key, _UNKNOWN)
     if found is _UNKNOWN:
         found = _header_of(row, below, month)
-        size = sum(len(v) if isinstance(v, str) else 1 for v in (*row, *(below or ())))
+        # a cell's object counted as 16 characters more (a wide crafted row is not kept)
+        cells = (*row, *(below or ()))
+        size = sum(len(v) if isinstance(v, str) else 0 for v in cells) + 16 * len(cells)
         texts = sum(map(len, found[2].values())) if found else 0
-        _HEADERS.keep(key, found, size, texts)  # rows of a crafted sheet: not kept
+        _HEADERS.keep(key, found, size, texts)
     return found  # type: ignore[return-value]
 
 

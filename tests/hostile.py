@@ -313,20 +313,22 @@ def shared_data_xlsx(path: Path, aliases: int = 50) -> Path:
 
 
 def shared_header_xlsx(path: Path, aliases: int = 200) -> Path:
-    """A good workbook plus ``aliases`` empty parts that all share one local header with a
-    60 kB extra field: no stored data is shared, yet the header would be walked once for
-    each (10,000 of them: a 600 kB file took 14 s)."""
+    """A good workbook plus ``aliases`` empty parts that all share one local header whose
+    extra field is 15,000 empty fields, then an empty deflate stream: almost no stored data
+    is shared, yet the header would be walked once for each name (9,900 of them: a 600 kB
+    file took 15 s)."""
     good = good_xlsx(path.with_suffix(".good.xlsx"))
     out = io.BytesIO()
     placed = _write_members(out, _members(good))
     good.unlink()
     at = out.tell()
-    extra = struct.pack("<HH", 0xCAFE, 60_000) + bytes(60_000)
-    out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 3, len(extra)))
-    out.write(b"pad" + extra)
+    extra = struct.pack("<HH", 0xCAFE, 0) * 15_000
+    empty = b"\x03\x00"  # a deflate stream of nothing
+    out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, 0, 2, 0, 3, len(extra)))
+    out.write(b"pad" + extra + empty)
     start = out.tell()
     directory = b"".join(_central(meta, offset) for meta, offset in placed) + b"".join(
-        _central((f"p{i:05d}".encode(), 0, 0, 0), at) for i in range(aliases)
+        _central((f"p{i:05d}".encode(), 0, len(empty), 0), at) for i in range(aliases)
     )
     out.write(directory + _end(len(placed) + aliases, len(directory), start))
     path.write_bytes(out.getvalue())
@@ -353,6 +355,33 @@ def zip64_counts_xlsx(path: Path, entries: int = 20_000) -> Path:
     locator = struct.pack("<IIQI", 0x07064B50, 0, record_at, 1)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, 46 + 15, len(local), 0)
     path.write_bytes(local + directory + record + locator + end)
+    return path
+
+
+def straddled_end_xlsx(path: Path, high: int = 0x10) -> Path:
+    """An end record ending the file (the one zipfile takes) whose own fields spell the
+    end-record signature again: entries "PK" (19,280), directory size ``high``·65536 +
+    0x0605 bytes, with that many directory records. Searching for the last signature finds
+    the inner one, which does not fit: the checks gave up and let zipfile list them all."""
+    cd_size = (high << 16) | 0x0605
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 15, 0)
+    local += b"xl/workbook.xml"
+
+    def record(name: bytes) -> bytes:
+        return struct.pack(
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0,
+            0, 0, 0, 0,
+        ) + name  # fmt: skip
+
+    records = [record(b"xl/workbook.xml")]
+    size = len(records[0])
+    while cd_size - size > 46 + 200:
+        records.append(record(f"{len(records):07d}".encode()))
+        size += len(records[-1])
+    records.append(record(b"z" * (cd_size - size - 46)))  # makes the size exact
+    end = struct.pack("<IHHH", 0x06054B50, 0, 0, 0x4B50) + b"PK\x05\x06"
+    end += struct.pack("<HIH", high, len(local), 0)
+    path.write_bytes(local + b"".join(records) + end)
     return path
 
 

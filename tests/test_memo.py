@@ -60,6 +60,9 @@ def test_long_header_rows_are_not_remembered() -> None:
     short_row = ("指标名称", "本月完成", "累计完成")
     assert tables._header(long_row, None, 6) == tables._header(long_row, None, 6)
     assert tables._HEADERS.answers == {}
+    wide_row = ("指标名称", *(None for _ in range(100)))  # each cell an object of its own
+    assert tables._header(wide_row, None, 6) is None
+    assert tables._HEADERS.answers == {}
     tables._header(short_row, None, 6)
     assert len(tables._HEADERS.answers) == 1
 

@@ -38,3 +38,13 @@ def test_a_zip64_record_counting_more_entries_is_refused_before_zipfile_lists_th
     with pytest.raises(_precheck.Refused, match="超过上限"):
         _precheck.plan(path, "xlsx", path.read_bytes())
     assert discover.sniff_format(path, path.read_bytes()) == "xlsx"  # named as it was sent
+
+
+def test_an_end_record_spelling_the_signature_again_is_still_the_one_read(
+    tmp_path: Path,
+) -> None:
+    path = hostile.straddled_end_xlsx(tmp_path / "straddle.xlsx")
+    with pytest.raises(_precheck.Refused, match="19280 个部件"):  # before zipfile is asked
+        _zipcheck._checked_end_record(io.BytesIO(path.read_bytes()))
+    book = read_book(path, "xlsx")
+    assert [i.code for i in book.issues] == ["E-FILE-TOO-LARGE"]
