@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from pipeline._bounds import (
     ENCRYPTED,
@@ -53,12 +54,24 @@ def plan_xls(data: bytes) -> Plan:
         return Plan(True, f"xls: 结构无法预先确定（{exc}）")
 
 
+# calamine parses every formula (and defined name) when it opens an xls, in time growing
+# with the square of a formula's length (a "spaces" token inserts up to 255 characters at
+# its front, one by one): one 8 kB formula of them took 27 s, 64 kB 75 s. Bounded by the sum
+# of (record bytes / 4)² — about a second of such work at most; real books stay far below.
+_FORMULA_RECORDS = frozenset({0x0006, 0x0018, 0x04BC, 0x0221})  # formula, name, shared, array
+MAX_FORMULA_WORK = 4_000_000
+MAX_SHEET_RECORDS = 2_000_000  # records calamine walks over all sheet entries (~1 s here)
+
+
 def _walk_biff(stream: memoryview) -> Plan:
     offsets: list[int] = []
     strings = 0  # bytes of the shared-string table and the globals' CONTINUE records
+    work = 0  # formula parsing, see MAX_FORMULA_WORK
     for n, (typ, data) in enumerate(_records(stream, 0)):
         if typ in (_SST, _CONTINUE):
             strings += len(data)
+        if typ in _FORMULA_RECORDS:
+            work += (len(data) // 4) ** 2
         if n == 0 and typ != _BOF:
             return Plan(True, "xls: 没有 BOF 记录")
         if typ == _FILEPASS and bytes(data[:2]) != b"\0\0":
@@ -67,32 +80,58 @@ def _walk_biff(stream: memoryview) -> Plan:
             offsets.append(struct.unpack_from("<I", data)[0])
         if typ == _SST and struct.unpack_from("<i", data, 4)[0] not in range(len(stream) + 1):
             return Plan(True, "xls: 共享字符串表的条目数异常")
-    cells = shared = 0  # grid cells; cells referring to a shared string
+    cells = shared = walked = 0  # grid cells; cells referring to a shared string; records
+    sheets: dict[int, _Sheet | Plan] = {}  # each sheet walked once, however many entries name it
     for offset in offsets:
         if offset >= len(stream):
             return Plan(True, "xls: 工作表位置超出文件")
-        rows = cols = 0
-        for typ, data in _records(stream, offset):
-            if typ == _DIMENSIONS:
-                if _dimension_area(data) > MAX_BOOK_CELLS:
-                    return Plan(True, "xls: 工作表声明的范围过大")
-            elif typ in _CELL_RECORDS or typ == _MULRK:
-                shared += typ == _LABELSST
-                row, col = struct.unpack_from("<HH", data)
-                last = struct.unpack_from("<H", data, len(data) - 2)[0] if typ == _MULRK else col
-                if last < col:
-                    return Plan(True, "xls: 单元格记录异常")
-                rows, cols = max(rows, row + 1), max(cols, last + 1)
-        if rows > MAX_ROWS or cols > MAX_COLS:
+        sheet = sheets.get(offset) or sheets.setdefault(offset, _walk_sheet(stream, offset))
+        if isinstance(sheet, Plan):
+            return sheet
+        if sheet.rows > MAX_ROWS or sheet.cols > MAX_COLS:
             return Plan(True, "xls: 工作表范围超过上限")
-        cells += rows * cols
+        cells += sheet.rows * sheet.cols
+        shared += sheet.shared
+        walked += sheet.records  # the reader reads a sheet again for each entry naming it
+        work += sheet.work
     if cells > MAX_BOOK_CELLS:
         return Plan(True, "xls: 单元格总数超过上限")
+    if walked > MAX_SHEET_RECORDS:
+        return Plan(True, "xls: 工作表记录过多（可能同一工作表被多次引用）")
+    if work > MAX_FORMULA_WORK:
+        return Plan(True, "xls: 公式过长或过多，读取耗时无法预先确定")
     # the reader copies a cell's shared string for the cell (as UTF-8: up to 1.5× its bytes):
     # bounded by every such cell × the whole table
     if shared * strings * 2 > MAX_COPIED:
         return Plan(True, "xls: 共享字符串被大量单元格引用，复制量过大")
     return Plan(False)
+
+
+class _Sheet(NamedTuple):
+    rows: int
+    cols: int
+    shared: int  # cells referring to a shared string
+    records: int
+    work: int  # formula parsing (see MAX_FORMULA_WORK)
+
+
+def _walk_sheet(stream: memoryview, offset: int) -> _Sheet | Plan:
+    rows = cols = shared = records = work = 0
+    for typ, data in _records(stream, offset):
+        records += 1
+        if typ in _FORMULA_RECORDS:
+            work += (len(data) // 4) ** 2
+        if typ == _DIMENSIONS:
+            if _dimension_area(data) > MAX_BOOK_CELLS:
+                return Plan(True, "xls: 工作表声明的范围过大")
+        elif typ in _CELL_RECORDS or typ == _MULRK:
+            shared += typ == _LABELSST
+            row, col = struct.unpack_from("<HH", data)
+            last = struct.unpack_from("<H", data, len(data) - 2)[0] if typ == _MULRK else col
+            if last < col:
+                return Plan(True, "xls: 单元格记录异常")
+            rows, cols = max(rows, row + 1), max(cols, last + 1)
+    return _Sheet(rows, cols, shared, records, work)
 
 
 def _dimension_area(data: memoryview) -> int:

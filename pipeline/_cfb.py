@@ -49,6 +49,8 @@ class Compound:
         )
         if n_fat > self.sectors or n_minifat > self.sectors or n_difat > self.sectors:
             raise CfbError("allocation tables larger than the file")
+        if n_fat > self.sectors // (self.size // 4) + 2:  # each maps size/4 sectors
+            raise CfbError("more allocation-table sectors than the file needs")
         self.fat = self._fat(n_fat, first_difat, n_difat)
         dir_bytes = self._chain_bytes(first_dir, self.fat, self._sector)
         count = min(len(dir_bytes) // 128, _MAX_ENTRIES + 1)
@@ -84,6 +86,8 @@ class Compound:
         ids = [i for i in ids if i != _FREESECT][:n_fat]
         if len(ids) != n_fat:
             raise CfbError("fewer FAT sectors than declared")
+        if len(set(ids)) != len(ids):
+            raise CfbError("a FAT sector listed twice")
         fat: list[int] = []
         for sector in ids:
             fat.extend(struct.unpack(f"<{self.size // 4}I", self._sector(sector)))
