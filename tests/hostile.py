@@ -294,14 +294,20 @@ def _good_and_far(path: Path) -> tuple[list[tuple[str, bytes]], list[tuple[str, 
     return _members(good), _members(far)
 
 
-def shared_data_xlsx(path: Path, aliases: int = 50) -> Path:
-    """A good workbook whose directory also lists ``aliases`` more parts that all point at
-    the sheet's local header: one stored sheet, read once for each name (with megabytes of
-    data after a tiny stream, thousands of aliases took a quarter of an hour)."""
+def _good_members(path: Path) -> tuple[io.BytesIO, list[tuple[tuple[bytes, int, int, int], int]]]:
+    """A good workbook's members written out; (directory fields, offset) for each."""
     good = good_xlsx(path.with_suffix(".good.xlsx"))
     out = io.BytesIO()
     placed = _write_members(out, _members(good))
     good.unlink()
+    return out, placed
+
+
+def shared_data_xlsx(path: Path, aliases: int = 50) -> Path:
+    """A good workbook whose directory also lists ``aliases`` more parts that all point at
+    the sheet's local header: one stored sheet, read once for each name (with megabytes of
+    data after a tiny stream, thousands of aliases took a quarter of an hour)."""
+    out, placed = _good_members(path)
     sheet = next((meta, at) for meta, at in placed if meta[0] == SHEET_XML.encode())
     start = out.tell()
     directory = b"".join(_central(meta, at) for meta, at in placed) + b"".join(
@@ -317,10 +323,7 @@ def shared_header_xlsx(path: Path, aliases: int = 200) -> Path:
     extra field is 15,000 empty fields, then an empty deflate stream: almost no stored data
     is shared, yet the header would be walked once for each name (9,900 of them: a 600 kB
     file took 15 s)."""
-    good = good_xlsx(path.with_suffix(".good.xlsx"))
-    out = io.BytesIO()
-    placed = _write_members(out, _members(good))
-    good.unlink()
+    out, placed = _good_members(path)
     at = out.tell()
     extra = struct.pack("<HH", 0xCAFE, 0) * 15_000
     empty = b"\x03\x00"  # a deflate stream of nothing
@@ -335,19 +338,24 @@ def shared_header_xlsx(path: Path, aliases: int = 200) -> Path:
     return path
 
 
+# an empty stored workbook.xml at offset 0, and a directory record naming a part with no data
+_BARE_LOCAL = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 15, 0)
+_BARE_LOCAL += b"xl/workbook.xml"
+
+
+def _bare_central(name: bytes) -> bytes:
+    return struct.pack(
+        "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0,
+        0, 0,
+    ) + name  # fmt: skip
+
+
 def zip64_counts_xlsx(path: Path, entries: int = 20_000) -> Path:
     """An end record saying "1 entry", a zip64 locator, and right before it a zip64 record
     saying ``entries``, which zipfile takes (it lists every one before anything counts them)."""
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 15, 0)
-    local += b"xl/workbook.xml"
     names = [b"xl/workbook.xml", *(f"{i:07d}".encode() for i in range(1, entries))]
-    directory = b"".join(
-        struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(n), 0, 0, 0,
-            0, 0, 0,
-        ) + n
-        for n in names
-    )  # fmt: skip
+    directory = b"".join(map(_bare_central, names))
+    local = _BARE_LOCAL
     record_at = len(local) + len(directory)
     record = struct.pack(
         "<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, entries, entries, len(directory), len(local)
@@ -364,24 +372,15 @@ def straddled_end_xlsx(path: Path, high: int = 0x10) -> Path:
     0x0605 bytes, with that many directory records. Searching for the last signature finds
     the inner one, which does not fit: the checks gave up and let zipfile list them all."""
     cd_size = (high << 16) | 0x0605
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 15, 0)
-    local += b"xl/workbook.xml"
-
-    def record(name: bytes) -> bytes:
-        return struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0,
-            0, 0, 0, 0,
-        ) + name  # fmt: skip
-
-    records = [record(b"xl/workbook.xml")]
+    records = [_bare_central(b"xl/workbook.xml")]
     size = len(records[0])
     while cd_size - size > 46 + 200:
-        records.append(record(f"{len(records):07d}".encode()))
+        records.append(_bare_central(f"{len(records):07d}".encode()))
         size += len(records[-1])
-    records.append(record(b"z" * (cd_size - size - 46)))  # makes the size exact
+    records.append(_bare_central(b"z" * (cd_size - size - 46)))  # makes the size exact
     end = struct.pack("<IHHH", 0x06054B50, 0, 0, 0x4B50) + b"PK\x05\x06"
-    end += struct.pack("<HIH", high, len(local), 0)
-    path.write_bytes(local + b"".join(records) + end)
+    end += struct.pack("<HIH", high, len(_BARE_LOCAL), 0)
+    path.write_bytes(_BARE_LOCAL + b"".join(records) + end)
     return path
 
 
