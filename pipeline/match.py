@@ -104,7 +104,7 @@ def _match(key: str, indicators: Sequence[Indicator]) -> Match:
         if len(within) == 1:
             return Match(within[0], "contains", 100.0)
     scored = sorted(
-        ((max(fuzz.ratio(key, n) for n in _names(ind)), ind) for ind in indicators),
+        ((max(_similarity(key, n) for n in _names(ind)), ind) for ind in indicators),
         key=lambda t: -t[0],
     )
     candidates = tuple((ind.id, round(score, 1)) for score, ind in scored[:3])
@@ -114,3 +114,35 @@ def _match(key: str, indicators: Sequence[Indicator]) -> Match:
         if best >= FUZZY_THRESHOLD and best - runner >= FUZZY_MARGIN:
             return Match(ind, "fuzzy", best, candidates)
     return Match(None, "", 0.0, candidates)
+
+
+def _similarity(key: str, name: str) -> float:
+    """0–100: the better of rapidfuzz's ratio and the share of both texts made of common
+    phrases in any order (offices reword: 义务教育学校提供课后服务 ~ 开展课后服务的义务教育学校)."""
+    return max(fuzz.ratio(key, name), _phrase_overlap(key, name))
+
+
+MAX_PHRASE_TEXT = 60  # labels longer than this are compared by ratio only
+
+
+def _phrase_overlap(a: str, b: str) -> float:
+    """Common substrings of two or more characters, longest first, each used once."""
+    if not a or not b or len(a) > MAX_PHRASE_TEXT or len(b) > MAX_PHRASE_TEXT:
+        return 0.0
+    total = len(a) + len(b)
+    common = 0
+    while True:
+        best, at_a, at_b = 0, 0, 0
+        for i in range(len(a)):
+            for j in range(len(b)):
+                k = 0
+                while i + k < len(a) and j + k < len(b) and a[i + k] == b[j + k]:
+                    k += 1
+                if k > best:
+                    best, at_a, at_b = k, i, j
+        if best < 2:
+            break
+        common += best
+        a = a[:at_a] + "\x00" + a[at_a + best :]  # a placeholder no text matches
+        b = b[:at_b] + "\x01" + b[at_b + best :]
+    return 100.0 * 2 * common / total

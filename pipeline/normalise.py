@@ -18,6 +18,7 @@ from pipeline.model import (
 )
 from pipeline.narrative import read_narrative
 from pipeline.read import Book, CellInfo, Sheet, a1, cell_formats, read_book
+from pipeline.roles import label_columns, with_labels
 from pipeline.rows import Outcome, RowContext, process_row
 from pipeline.tables import TableLayout, clean, filled, locate_table, reporting_unit
 
@@ -123,6 +124,7 @@ def normalise_file(
     seen: dict[str, int] = {}
     rows_seen = 0
     for sheet, layout in tables:
+        layout = with_labels(sheet.rows, layout, own)
         issues += _layout_issues(sheet, layout, dept, source.name)
         for r in range(layout.header_rows[0]):
             if filled(sheet.rows[r]):
@@ -288,12 +290,10 @@ def _department_from_rows(
     """The one department whose indicators include every indicator the rows name."""
     named: set[str] = set()
     for sheet, layout in tables:
-        col = next(
-            (layout.columns[r] for r in ("indicator", "target", "task") if r in layout.columns),
-            None,
-        )
-        if col is None:
+        columns = label_columns(sheet.rows, layout, targets.indicators)
+        if not columns:
             continue
+        col = columns[0]
         for row in sheet.rows[layout.first_data_row :]:
             if col < len(row) and clean(row[col]):
                 m = match_label(str(row[col]), targets.indicators)

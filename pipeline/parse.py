@@ -25,7 +25,7 @@ from numbers import Real
 
 from pipeline._memo import MAX_KEY_TEXT, Memo
 
-__all__ = ["Parsed", "normalise_text", "parse_value"]
+__all__ = ["Parsed", "normalise_text", "parse_value", "unit_fits", "unit_named"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,27 @@ def _compatible(found: str, wanted: str) -> bool:
         or (found == "次" and wanted.endswith("次"))
         or (found == "元" and wanted.startswith("元/人·"))
     )
+
+
+def unit_named(text: str) -> str | None:
+    """``text`` (a unit column cell, a header's bracket) when it is a unit this parser knows,
+    normalised (``万 人`` → ``万人``); else None."""
+    key = normalise_text(text) if isinstance(text, str) else ""
+    if not key or _resolve(key) in (None, _Unit("")):
+        return None
+    return key
+
+
+def unit_fits(unit: str, indicator_unit: str) -> bool:
+    """Whether a figure written in ``unit`` can be expressed in ``indicator_unit`` (same
+    dimension; a bare multiplier such as 万 fits any but a rate)."""
+    found = _resolve(normalise_text(unit))
+    if found is None:
+        return normalise_text(unit) == normalise_text(indicator_unit)
+    wanted = _indicator_unit(normalise_text(indicator_unit))
+    if not found.dimension:
+        return wanted.dimension != "%"
+    return _compatible(found.dimension, wanted.dimension)
 
 
 # --- messages ----------------------------------------------------------------------------

@@ -11,11 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.match import code_of, match_label, normalise_name
+from pipeline._memo import IdentityMemo
+from pipeline.match import Match, code_of, match_label, normalise_name
 from pipeline.model import Indicator, Issue, Observation, Severity
-from pipeline.parse import Parsed, parse_value
+from pipeline.parse import Parsed, normalise_text, parse_value, unit_fits, unit_named
 from pipeline.read import a1
-from pipeline.tables import TableLayout, clean, footer_row, subtotal_row
+from pipeline.tables import TableLayout, clean, footer_row, split_unit, subtotal_row
 
 MILESTONE_STATES: list[tuple[str, re.Pattern[str]]] = [
     ("未启动", re.compile(r"未启动|未开工|尚未启动|尚未开展|未开展|未实施")),
@@ -101,11 +102,70 @@ def skip_subtotal(ctx: RowContext) -> Outcome | None:
 
 
 def _label(ctx: RowContext) -> str:
-    for role in ("indicator", "target", "task"):
-        t = _text(ctx.cell(role))
+    """The row's name: from the columns ``roles`` found to hold names, best first."""
+    columns = ctx.layout.labels or tuple(
+        ctx.layout.columns[r] for r in ("indicator", "task") if r in ctx.layout.columns
+    )
+    for c in columns:
+        t = _text(ctx.row[c]) if c < len(ctx.row) else ""
         if t and normalise_name(t):
             return t
     return ""
+
+
+_TRAILING_UNIT = re.compile(r"\d\s*([^\d\s.,]{1,8})$")
+
+
+def row_unit(ctx: RowContext, label: str = "") -> str | None:
+    """The unit the row states for its figures: its 单位 cell, a unit in brackets after its
+    name (``改造老旧小区（个）``), or the unit its target is written with (``18户``)."""
+    if "unit" in ctx.layout.columns:
+        found = unit_named(clean(ctx.cell("unit")))
+        if found:
+            return found
+    if label:
+        found = split_unit(label)[1]
+        if found:
+            return found
+    target = ctx.cell("target")
+    if isinstance(target, str) and (m := _TRAILING_UNIT.search(normalise_text(target))):
+        return unit_named(m.group(1))
+    return None
+
+
+def _target_value(ctx: RowContext) -> float | None:
+    raw = ctx.cell("target")
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw)
+    if isinstance(raw, str) and (m := re.search(r"\d+(?:\.\d+)?", normalise_text(raw))):
+        return float(m.group(0))
+    return None
+
+
+_FITTING: IdentityMemo[tuple[Indicator, ...]] = IdentityMemo()
+
+
+def fitting(indicators: Sequence[Indicator], unit: str) -> Sequence[Indicator]:
+    """The indicators a figure in ``unit`` can belong to (the same tuple for the same
+    arguments, so matching remembers its answers)."""
+    return _FITTING.get(
+        unit, indicators, lambda: tuple(i for i in indicators if i.unit and unit_fits(unit, i.unit))
+    )
+
+
+def _by_target(ctx: RowContext, found: Match, candidates: Sequence[Indicator]) -> Indicator | None:
+    """Among the names a label is close to (but not close enough), the one whose target the
+    row's target cell reproduces, when exactly one does."""
+    target = _target_value(ctx)
+    if target is None or not found.candidates:
+        return None
+    near = {iid for iid, score in found.candidates if score >= 60}
+    hits = [
+        i
+        for i in candidates
+        if i.id in near and i.target is not None and abs(i.target - target) < 1e-9
+    ]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _has_values(ctx: RowContext) -> bool:
@@ -118,7 +178,17 @@ def match_row(ctx: RowContext) -> Outcome | Indicator:
     label = _label(ctx)
     code = code_of(ctx.cell("code")) if "code" in ctx.layout.columns else None
     by_code = next((i for i in ctx.indicators if i.id == code), None) if code else None
-    by_name = match_label(label, ctx.indicators) if label else None
+    unit = row_unit(ctx, label)
+    # a unit the row states rules out the indicators it cannot measure (所 is not a %)
+    candidates = fitting(ctx.indicators, unit) if unit else ctx.indicators
+    if not candidates:
+        candidates = ctx.indicators  # then the figure's unit is reported on the indicator
+    name = split_unit(label)[0] if label else ""
+    by_name = match_label(name, candidates) if name else None
+    if by_name and by_name.indicator is None and not by_code:
+        chosen = _by_target(ctx, by_name, candidates)
+        if chosen is not None:
+            return chosen
     if by_code:
         if (
             by_name
@@ -153,17 +223,19 @@ def match_row(ctx: RowContext) -> Outcome | Indicator:
     )
 
 
+_BARE_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+
 def _parse(ctx: RowContext, role: str, ind: Indicator) -> tuple[Parsed, str]:
     raw = ctx.cell(role)
     c = ctx.layout.columns[role]
-    unit_text = clean(ctx.cell("unit")) if "unit" in ctx.layout.columns else ""
-    if (
-        unit_text
-        and unit_text not in (ind.unit, "%")  # % in a unit column says nothing about 0.96 vs 96
-        and isinstance(raw, (int, float))
-        and not isinstance(raw, bool)
-    ):
-        raw = f"{raw:.15g}{unit_text}"  # a unit column (平方米) applies to a bare number
+    # the unit the row or the column's header states applies to a bare number
+    unit_text = row_unit(ctx, _label(ctx)) or ctx.layout.units.get(c) or ""
+    if unit_text and unit_text not in (ind.unit, "%"):  # % says nothing about 0.96 vs 96
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raw = f"{raw:.15g}{unit_text}"
+        elif isinstance(raw, str) and _BARE_NUMBER.fullmatch(normalise_text(raw)):
+            raw = normalise_text(raw) + unit_text
     parsed = parse_value(raw, ind.unit)
     if parsed.code == "W-PCT-AMBIGUOUS" and isinstance(raw, (int, float)):
         number_format = ctx.formats(ctx.r, c)  # 0.96 in a 0% cell is 96 %: ask the file

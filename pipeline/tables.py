@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline._memo import MAX_KEY_TEXT, Memo
+from pipeline.parse import unit_named
 
 # Roles are tried in this order: the first pattern that matches a header text wins, so the
 # more specific come first (上月累计 before 累计, 累计完成比例 before 累计,
@@ -18,6 +19,8 @@ ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     for role, pattern in [
         ("reference", r"上月|上期|去年|同期"),
         ("ratio", r"比例|完成率|完成进度|百分比|进度[%(（]|占比"),
+        # 年度目标, 计划任务数, 全年计划: what was planned, never a figure reached
+        ("target", r"^(?!.*(实际|累计|已|本月|当月|截至|截止|完成情况)).*(目标|计划)"),
         ("code", r"^(指标)?(编号|代码|编码)$"),
         ("seq", r"^(序号|序|编号序号|No\.?)$"),
         ("unit", r"^(计量)?单位$"),
@@ -32,7 +35,7 @@ ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
         ("monthly", r"本月|当月|月度完成|本期"),
         ("target", r"目标|计划|任务数"),
-        ("indicator", r"指标|建设内容|主要内容|具体内容|内容"),
+        ("indicator", r"指标|建设内容|主要内容|具体内容|内容|名称|事项"),
         ("task", r"实事|任务|项目"),
         ("remark", r"备注"),
     ]
@@ -101,7 +104,8 @@ _UNKNOWN = object()
 
 def _role_of(header: str, month: int | None) -> str | None:
     text = clean(header)
-    if not text or len(text) > 30 or ":" in text:  # "填报单位：…" is a line, not a header
+    bare = _BRACKETED.sub("", text)  # "本月（单位：公里）" is a header, "填报单位：…" a line
+    if not text or len(text) > 30 or ":" in bare:
         return None
     for role, pattern in ROLE_PATTERNS:
         if pattern.search(text):
@@ -113,6 +117,29 @@ def _role_of(header: str, month: int | None) -> str | None:
     return None
 
 
+_BRACKETED = re.compile(r"[(\[【]\s*(?:计量)?(?:单位[:：]?)?\s*([^()\[\]【】]{1,10}?)\s*[)\]】]")
+
+
+def header_unit(header: str) -> str | None:
+    """The unit a header names for its column: ``累计完成（万人）``, ``本月(单位:公里)``."""
+    for m in _BRACKETED.finditer(header):
+        unit = unit_named(m.group(1))
+        if unit:
+            return unit
+    return None
+
+
+def split_unit(label: str) -> tuple[str, str | None]:
+    """A label without the unit it carries in brackets: ``农村公路提质改造（公里）`` →
+    (``农村公路提质改造``, ``公里``)."""
+    text = unicodedata.normalize("NFKC", label)
+    for m in _BRACKETED.finditer(text):
+        unit = unit_named(m.group(1))
+        if unit:
+            return (text[: m.start()] + text[m.end() :]).strip(), unit
+    return label, None
+
+
 @dataclass(frozen=True)
 class TableLayout:
     """Where a table sits on a sheet and which column holds what."""
@@ -121,6 +148,13 @@ class TableLayout:
     columns: dict[str, int]  # role → 0-based column
     headers: dict[int, str]  # column → combined header text
     ambiguous: tuple[str, ...] = ()  # roles named by more than one column
+    # columns a row's label is read from, best first (see ``roles``); by header until then
+    labels: tuple[int, ...] = ()
+
+    @property
+    def units(self) -> dict[int, str]:
+        """Column → the unit its header names."""
+        return {c: u for c, t in self.headers.items() if (u := header_unit(t))}
 
     @property
     def first_data_row(self) -> int:

@@ -1,0 +1,86 @@
+"""Column roles from a column's content as well as its header (``tables`` reads headers).
+
+The header alone misleads: ``项目`` over the names and ``目标任务`` over ``不低于100%`` make
+the target column look like the label column. Here the label column is the one whose cells
+name the department's indicators best; a column whose header says 目标 or 计划 is never read
+as a value, and never as a label unless its cells are names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from pipeline.match import match_label, normalise_name
+from pipeline.model import Indicator
+from pipeline.tables import TableLayout, clean
+
+# columns that hold figures or codes, never a row's name
+NOT_LABELS = (
+    "cumulative",
+    "monthly",
+    "ratio",
+    "reference",
+    "unit",
+    "code",
+    "seq",
+    "state",
+    "progress",
+    "problem",
+    "reason",
+    "remark",
+    "dept",
+)
+# among columns naming as many indicators, the header decides: 指标 before 项目 before others
+_PREFERENCE = {"indicator": 0, "task": 1, "target": 3}
+SCAN_ROWS = 200  # data rows looked at to decide (a table of indicators is a few dozen)
+
+
+def _name_like(v: Any) -> str:
+    """The cell's text when it could be a name (not a number, not a bare ordinal)."""
+    if not isinstance(v, str):
+        return ""
+    text = v.strip()
+    return text if normalise_name(text) and not clean(text).replace(".", "").isdigit() else ""
+
+
+def label_columns(
+    rows: Sequence[tuple[Any, ...]], layout: TableLayout, indicators: Sequence[Indicator]
+) -> tuple[int, ...]:
+    """The columns a row's label is read from, best first: those whose cells name the most
+    distinct indicators (then the most cells matched exactly), then the header's 指标 / 项目
+    columns. A column named 目标 whose cells name nothing is never among them."""
+    taken = {c for role, c in layout.columns.items() if role in NOT_LABELS}
+    role_at = {c: role for role, c in layout.columns.items()}
+    data = rows[layout.first_data_row : layout.first_data_row + SCAN_ROWS]
+    width = max((len(r) for r in data), default=0)
+    scored: list[tuple[int, int, int, int]] = []  # (-distinct, -exact, preference, column)
+    for c in range(width):
+        if c in taken:
+            continue
+        distinct: set[str] = set()
+        exact = 0
+        for row in data:
+            text = _name_like(row[c]) if c < len(row) else ""
+            if not text:
+                continue
+            m = match_label(text, indicators)
+            if m.indicator is not None:
+                distinct.add(m.indicator.id)
+                exact += m.how in ("exact", "code")
+        if distinct:
+            scored.append((-len(distinct), -exact, _PREFERENCE.get(role_at.get(c, ""), 2), c))
+    order = [c for *_, c in sorted(scored)]
+    for role in ("indicator", "task"):
+        c = layout.columns.get(role)
+        if c is not None and c not in order:
+            order.append(c)
+    return tuple(order)
+
+
+def with_labels(
+    rows: Sequence[tuple[Any, ...]], layout: TableLayout, indicators: Sequence[Indicator]
+) -> TableLayout:
+    """``layout`` with its label columns decided from the rows."""
+    return replace(layout, labels=label_columns(rows, layout, indicators))
