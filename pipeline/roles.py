@@ -73,9 +73,9 @@ def label_columns(
             scored.append((-len(distinct), -exact, _PREFERENCE.get(role_at.get(c, ""), 2), c))
     order = [c for *_, c in sorted(scored)]
     for role in ("indicator", "task"):
-        c = layout.columns.get(role)
-        if c is not None and c not in order:
-            order.append(c)
+        by_header = layout.columns.get(role)
+        if by_header is not None and by_header not in order:
+            order.append(by_header)
     return tuple(order)
 
 
