@@ -50,9 +50,20 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
+# what editors, downloads and backups leave beside a workbook: never a submission
+EDITOR_SUFFIXES = (".tmp", ".temp", ".bak", ".wbk", ".xlk", ".crdownload", ".part", ".download")
+
+
 def is_ignored(name: str) -> bool:
-    """Lock files (``~$x.xlsx``), hidden dotfiles and folder thumbnails: not submissions."""
-    return name.startswith(("~$", ".")) or name.lower() in IGNORED_NAMES
+    """Lock files (``~$x.xlsx``, ``.~lock.x.xlsx#``), hidden dotfiles, folder thumbnails and
+    editor or backup files (``x.xlsx.tmp``, ``x.bak``, ``x.xlsx~``): not submissions."""
+    lower = name.lower()
+    return (
+        name.startswith(("~$", ".", "~"))
+        or lower in IGNORED_NAMES
+        or lower.endswith(EDITOR_SUFFIXES)
+        or name.endswith(("~", "#"))
+    )
 
 
 def discover(

@@ -23,7 +23,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import cast
 
-from pipeline.report import Report
+from pipeline.report import Report, current_submissions
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
 SMTP_POLICY = compat32.clone(linesep="\r\n")
@@ -162,7 +162,7 @@ def build_messages(
         "email_leaders",
         [workbook],
     )
-    status = {s.department: s for s in report.submissions if s.status != "superseded"}
+    status = current_submissions(report.submissions)
     for dept in (d.name for d in report.departments):
         addresses = split_addresses(department_emails.get(dept, ""))
         if not addresses:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.discover import department_from_name
 from pipeline.match import match_label
@@ -17,6 +19,7 @@ from pipeline.model import (
     TargetTable,
 )
 from pipeline.narrative import read_narrative
+from pipeline.period_evidence import MonthMention, mentions, other_month
 from pipeline.read import Book, CellInfo, Sheet, a1, cell_formats, read_book
 from pipeline.roles import label_columns, with_labels
 from pipeline.rows import Outcome, RowContext, process_row
@@ -91,6 +94,12 @@ def normalise_file(
             )
     tables = [(s, layout) for s in visible if (layout := locate_table(s.rows, month))]
     dept, dept_issues = _department(source, book, tables, targets)
+    by_sheet = _sheet_departments(tables, targets)
+    if len(set(by_sheet.values())) > 1:  # a workbook of several departments, a sheet each
+        dept_issues = [i for i in dept_issues if i.code != "E-DEPT-UNKNOWN"]
+        dept = dept or next(iter(by_sheet.values()))
+    else:
+        by_sheet = {}
     issues += dept_issues
     if dept is None:
         return FileResult(
@@ -102,8 +111,11 @@ def normalise_file(
         )
     issues = [replace(i, department=dept) for i in issues]
     own = targets.indicators_of(dept)
+    stale = _other_month(source, visible, tables, period, month)
     if not tables:
         obs, narrative_issues = read_narrative(visible, own, period, dept, source.name)
+        if stale is not None:
+            return FileResult(source, dept, (), (*issues, *narrative_issues, stale(dept)))
         if obs or narrative_issues:
             return FileResult(source, dept, tuple(obs), tuple(issues + narrative_issues))
         issues.append(
@@ -121,11 +133,13 @@ def normalise_file(
     observations: list[Observation] = []
     skipped: list[SkippedRow] = []
     accounting: list[tuple[str, int, str]] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, dict[str, int]] = {}  # department → indicator id → row it was taken from
     rows_seen = 0
     for sheet, layout in tables:
-        layout = with_labels(sheet.rows, layout, own)
-        issues += _layout_issues(sheet, layout, dept, source.name)
+        sheet_dept = by_sheet.get(sheet.name, dept)
+        mine = targets.indicators_of(sheet_dept)
+        layout = with_labels(sheet.rows, layout, mine)
+        issues += _layout_issues(sheet, layout, sheet_dept, source.name)
         for r in range(layout.header_rows[0]):
             if filled(sheet.rows[r]):
                 rows_seen += 1
@@ -136,19 +150,27 @@ def normalise_file(
             (),
             0,
             layout,
-            own,
+            mine,
             period,
-            dept,
+            sheet_dept,
             source.name,
             sheet.name,
             formats.for_sheet(sheet.name, len(sheet.rows)),
-            seen=seen,
+            seen=seen.setdefault(sheet_dept, {}),
         )
         for r in range(layout.first_data_row, len(sheet.rows)):
             row = sheet.rows[r]
             if not filled(row):
                 continue
             rows_seen += 1
+            heading = _department_heading(row, targets)
+            if heading is not None:  # 单位：县民政局 — the rows below are that department's
+                ctx.department, ctx.indicators = heading, targets.indicators_of(heading)
+                ctx.seen = seen.setdefault(heading, {})
+                ctx.layout = with_labels(sheet.rows, layout, ctx.indicators)
+                skipped.append(SkippedRow(source.name, sheet.name, r + 1, "单位小标题"))
+                accounting.append((sheet.name, r + 1, "skipped"))
+                continue
             ctx.row, ctx.r = row, r
             outcome: Outcome = process_row(ctx)
             issues += outcome.issues
@@ -157,6 +179,10 @@ def normalise_file(
                 observations.append(outcome.observation)
             elif outcome.kind == "skipped":
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, outcome.reason))
+    if stale is not None:
+        departments = {o.department for o in observations} | {dept}
+        issues += [stale(d) for d in sorted(departments)]
+        observations = []
     return FileResult(
         source,
         dept,
@@ -166,6 +192,91 @@ def normalise_file(
         rows_seen,
         accounting=tuple(accounting),
     )
+
+
+def _sheet_departments(
+    tables: Sequence[tuple[Sheet, TableLayout]], targets: TargetTable
+) -> dict[str, str]:
+    """Sheet → the department its name or its own 填报单位 line names."""
+    out: dict[str, str] = {}
+    for sheet, _ in tables:
+        found = department_from_name(sheet.name, targets.departments)
+        if found is None and (unit := reporting_unit(sheet.rows)):
+            found = department_from_name(unit[0], targets.departments)
+        if found:
+            out[sheet.name] = found
+    return out
+
+
+_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.]|\d{1,2}[、.]|[(（][一二三四五六七八九十\d]+[)）])?"
+    r"(?:(?:填报|报送|责任|牵头)?单位[:：]?)?(.{2,20})$"
+)
+
+
+def _department_heading(row: tuple[Any, ...], targets: TargetTable) -> str | None:
+    """A sub-heading row naming a department (``单位：县民政局``, ``二、县残联``): one text,
+    merged across the row or alone in it, and nothing else."""
+    texts = {clean(v) for v in row if v is not None and clean(v)}
+    if len(texts) != 1:
+        return None
+    (text,) = texts
+    if any(not isinstance(v, str) for v in row if v is not None):
+        return None
+    m = _HEADING.match(text)
+    if not m or not re.search(r"局|委|会|联|院|办|中心|公司|部", m.group(1)):
+        return None
+    return department_from_name(m.group(1), targets.departments)
+
+
+def _other_month(
+    source: SourceFile,
+    sheets: Sequence[Sheet],
+    tables: Sequence[tuple[Sheet, TableLayout]],
+    period: str,
+    month: int | None,
+) -> Callable[[str], Issue] | None:
+    """When the file's name, titles or value headers name another month and never this one,
+    the W-PERIOD-MISMATCH issue to give (per department); its figures are not this month's."""
+    if month is None:
+        return None
+    texts: list[tuple[str, str, str]] = []
+    for sheet, layout in tables:
+        for r in range(layout.header_rows[0]):
+            texts += [
+                (sheet.name, a1(r, c), v) for c, v in enumerate(sheet.rows[r]) if isinstance(v, str)
+            ]
+        for role in ("cumulative", "monthly"):
+            if role in layout.columns:
+                c = layout.columns[role]
+                texts.append((sheet.name, a1(layout.header_rows[0], c), layout.headers[c]))
+    if not tables:  # prose: its first lines
+        for sheet in sheets:
+            for r, row in enumerate(sheet.rows[:3]):
+                texts += [
+                    (sheet.name, a1(r, c), v) for c, v in enumerate(row) if isinstance(v, str)
+                ]
+    found = mentions(texts)
+    named = source.period_guess
+    if named == period:
+        return None  # the file name says this month: the office's word
+    if named is not None and named[:4] == period[:4]:
+        found.insert(0, MonthMention(int(named[5:7]), "", "", source.name))
+    hit = other_month(found, month)
+    if hit is None:
+        return None
+    where = f"文件名“{hit.text}”" if not hit.sheet else f"“{hit.text}”（{hit.sheet} {hit.cell}）"
+    msg = (
+        f"{where}表明这是{hit.month}月的报表，却放在{period}的文件夹中，其中的数据本期未采用；"
+        f"如确为本月数据，请在文件名中注明“{month}月”后重新汇总"
+    )
+
+    def issue(department: str) -> Issue:
+        return Issue(
+            "warning", "W-PERIOD-MISMATCH", msg, department, source.name, hit.sheet, hit.cell
+        )
+
+    return issue
 
 
 MAX_FORMAT_PASSES = 4  # columns a file's number formats are looked up in (one pass each)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from pipeline.model import COMPARATOR_SIGNS, Issue, Observation, TargetTable
 from pipeline.progress import IndicatorProgress, TaskProgress
@@ -239,7 +240,7 @@ def build_report(
         )
         for t in tasks
     )
-    current = {s.department: s for s in sub_rows if s.status != "superseded" and s.department}
+    current = current_submissions(sub_rows)
     dept_rows = []
     for d in targets.departments:
         mine = [r for r in rows if r.lead_department == d.name]
@@ -315,3 +316,29 @@ def build_report(
 def _id_key(iid: str) -> tuple[int, int]:
     a, b = iid.split(".")
     return int(a), int(b)
+
+
+class _HasStatus(Protocol):
+    @property
+    def department(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+S = TypeVar("S", bound=_HasStatus)
+
+
+STATUS_RANK = {"on_time": 0, "late": 1, "unreadable": 2, "superseded": 3, "missing": 4}
+
+
+def current_submissions(submissions: Iterable[S]) -> dict[str, S]:
+    """Each department's submission that speaks for it: the file used (on time or late)
+    before an unreadable or superseded one; a department's status follows this one."""
+    out: dict[str, S] = {}
+    for s in submissions:
+        if not s.department:
+            continue
+        held = out.get(s.department)
+        if held is None or STATUS_RANK[s.status] < STATUS_RANK[held.status]:
+            out[s.department] = s
+    return out

@@ -6,11 +6,13 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.coverage import account_for_indicators
 from pipeline.discover import discover
+from pipeline.gate import withhold
 from pipeline.model import FileResult, Issue, Observation, TargetTable
 from pipeline.normalise import normalise_file
 
@@ -82,22 +84,11 @@ def read_period(
     }
     results = []
     for s in sources:
-        results.append(normalise_file(s, targets, period, contents.pop(s.name, None)))
+        read = withhold(normalise_file(s, targets, period, contents.pop(s.name, None)))
+        results.extend(by_department(read))
         if on_file:
             on_file(1)
-    for res in results:
-        if res.source.period_guess and res.source.period_guess != period:
-            issues.append(
-                Issue(
-                    "warning",
-                    "W-PERIOD-MISMATCH",
-                    f"文件名显示为{res.source.period_guess}的报表，却放在{period}的"
-                    "文件夹中，请核对是否放错月份",
-                    res.department or "",
-                    res.source.name,
-                )
-            )
-    winners, superseded = _resolve_resubmissions(results, received)
+    winners, superseded, passed_over = _resolve_resubmissions(results, received)
     for res in superseded:
         issues.append(
             Issue(
@@ -108,11 +99,24 @@ def read_period(
                 res.source.name,
             )
         )
+    for res, kept in passed_over:
+        why = "无法读取" if not res.readable else "其中没有读到本单位的数据"
+        issues.append(
+            Issue(
+                "warning",
+                "W-RESUBMISSION-UNUSED",
+                f"该文件比“{kept.source.name}”晚收到，但{why}，本期仍采用“{kept.source.name}”"
+                "的数据；如需更正，请单位重新报送完整的表格",
+                res.department or "",
+                res.source.name,
+            )
+        )
     observations, consolidate_issues = consolidate(winners, targets)
     for res in results:
         if res not in superseded:
             issues.extend(res.issues)
     issues.extend(consolidate_issues)
+    issues.extend(account_for_indicators(winners, targets, issues))
     submissions = _submissions(
         results, winners, superseded, targets, received, deadline_of(period, config)
     )
@@ -126,6 +130,32 @@ def read_period(
     )
 
 
+def by_department(res: FileResult) -> list[FileResult]:
+    """A workbook holding several departments' sheets as one result per department, each
+    with its own figures and issues (the file's own issues stay with the first)."""
+    named = {o.department for o in res.observations} | {
+        i.department for i in res.issues if i.department
+    }
+    others = sorted(named - {res.department or ""})
+    if not others or res.department is None:
+        return [res]
+    parts = [res.department, *others]
+    return [
+        replace(
+            res,
+            department=d,
+            observations=tuple(o for o in res.observations if o.department == d),
+            issues=tuple(
+                i for i in res.issues if i.department == d or (not i.department and n == 0)
+            ),
+            skipped=res.skipped if n == 0 else (),
+            rows_seen=res.rows_seen if n == 0 else 0,
+            accounting=res.accounting if n == 0 else (),
+        )
+        for n, d in enumerate(parts)
+    ]
+
+
 def _revision_key(res: FileResult, received: dict[str, dt.datetime]) -> tuple[object, ...]:
     """Newest first-seen time wins; files that arrived in the same minute are ordered by a
     revision mark in the name (修改, 更正, （2）…), then by name."""
@@ -133,19 +163,35 @@ def _revision_key(res: FileResult, received: dict[str, dt.datetime]) -> tuple[ob
     return (t, bool(_REVISION.search(res.source.name)), res.source.name)
 
 
+def _usable(res: FileResult) -> int:
+    """How much a file can stand for its department: 2 with its figures, 1 readable, 0 not."""
+    if not res.readable:
+        return 0
+    return 2 if any(o.department == res.department for o in res.observations) else 1
+
+
 def _resolve_resubmissions(
     results: Sequence[FileResult], received: dict[str, dt.datetime]
-) -> tuple[list[FileResult], list[FileResult]]:
+) -> tuple[list[FileResult], list[FileResult], list[tuple[FileResult, FileResult]]]:
+    """Per department, the newest file that carries its figures wins (else the newest
+    readable one, else the newest); older files are superseded; newer files that could not
+    stand for the department (broken, empty, no figures) are passed over with the file kept,
+    so that no later file destroys good data."""
     by_dept: dict[str, list[FileResult]] = {}
     for res in results:
         if res.department:
             by_dept.setdefault(res.department, []).append(res)
-    winners, superseded = [], []
+    winners: list[FileResult] = []
+    superseded: list[FileResult] = []
+    passed_over: list[tuple[FileResult, FileResult]] = []
     for files in by_dept.values():
         files = sorted(files, key=lambda r: _revision_key(r, received))
-        winners.append(files[-1])
-        superseded.extend(files[:-1])
-    return winners, superseded
+        best = max(_usable(r) for r in files)
+        at = max(i for i, r in enumerate(files) if _usable(r) == best)
+        winners.append(files[at])
+        superseded.extend(files[:at])
+        passed_over.extend((r, files[at]) for r in files[at + 1 :])
+    return winners, superseded, passed_over
 
 
 def consolidate(
@@ -226,7 +272,7 @@ def _submissions(
         t = received[res.source.name]
         if res in superseded:
             status = "superseded"
-        elif not res.readable or res.department is None:
+        elif not res.readable or res.department is None or res not in winners:
             status = "unreadable"
         else:
             status = "on_time" if t <= deadline else "late"

@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2022-06"
 SECRET = "MINSHENG-SECRET-7f3a91"  # the content of a local file an XXE tries to pull in
 
+# the per-indicator record of what a file did not give (pipeline.coverage)
+ACCOUNTING = ("W-INDICATOR-MISSING", "I-INDICATOR-MISSING")
+
 
 def _pdf(path: Path) -> Path:
     path.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
@@ -100,7 +103,11 @@ def test_every_hostile_file_is_one_clear_file_issue(hostile_run: tuple[Path, str
     ws, _ = hostile_run
     issues = table(ws / "outputs" / PERIOD / "issues.csv")
     got = {
-        name: [(i["code"], i["department"]) for i in issues if i["file"] == name]
+        name: [
+            (i["code"], i["department"])
+            for i in issues
+            if i["file"] == name and i["code"] not in ACCOUNTING
+        ]
         for name, *_ in CASES
     }
     assert got == {name: [(code, dept)] for name, dept, _, code in CASES}
@@ -137,7 +144,9 @@ def test_html_saved_as_xls_is_read_with_exact_values(hostile_run: tuple[Path, st
         for i in table(out / "issues.csv")
         if i["file"] == row["source_file"]
     ]
-    assert [c for c in issues if c[0] != "W-SUBMISSION-LATE"] == [("W-FILE-HTML", "warning")]
+    assert [c for c in issues if c[0] not in ("W-SUBMISSION-LATE", *ACCOUNTING)] == [
+        ("W-FILE-HTML", "warning")
+    ]
     subs = {s["files"]: s["status"] for s in table(out / "submissions.csv")}
     assert subs["司法局6月.xls"] in ("on_time", "late")
 
@@ -166,9 +175,11 @@ def test_external_entity_never_leaks(hostile_run: tuple[Path, str]) -> None:
     assert [name for name, data in outputs if marker in data] == []
     assert SECRET not in console
     issues = table(ws / "outputs" / PERIOD / "issues.csv")
-    assert [(i["code"], "DTD" in i["message"]) for i in issues if i["file"] == XXE_FILE] == [
-        ("E-FILE-UNREADABLE", True)
-    ]
+    assert [
+        (i["code"], "DTD" in i["message"])
+        for i in issues
+        if i["file"] == XXE_FILE and i["code"] not in ACCOUNTING
+    ] == [("E-FILE-UNREADABLE", True)]
 
 
 def test_manifest_lists_every_hostile_input(hostile_run: tuple[Path, str]) -> None:
