@@ -8,7 +8,7 @@ figure becomes an issue; nothing is guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from pipeline.match import normalise_name
 from pipeline.model import Indicator, Issue, Observation
@@ -40,21 +40,32 @@ def _names_in(clause: str, indicators: Sequence[Indicator]) -> list[Indicator]:
 MAX_FIGURES = 200  # figures one file's prose is read for
 
 
-def _figures(sheets: Sequence[Sheet]) -> Iterator[tuple[Sheet, str, str, re.Match[str]]]:
-    """(sheet, cell, clause, figure) for every number-with-unit in the prose cells."""
+Prose = tuple[str, str, str]  # (sheet, cell, text)
+# a clause about the plan, this month alone or another period is not the figure reached
+_NOT_REACHED = re.compile(
+    r"计划|目标|任务|全年|年度|本月|当月|新增|较上月|上月|同比|去年|预计|力争"
+)
+
+
+def prose_cells(sheets: Sequence[Sheet]) -> Iterator[Prose]:
+    """Every cell of ``sheets`` that may hold sentences with figures."""
     for sheet in sheets:
         for r, row in enumerate(sheet.rows):
             for c, v in enumerate(row):
-                if not isinstance(v, str) or len(v.strip()) < 8 or not re.search(r"\d", v):
-                    continue
-                cell = a1(r, c)
-                for clause in _clauses(v):
-                    for m in _FIGURE.finditer(clause):
-                        yield sheet, cell, clause, m
+                if isinstance(v, str) and len(v.strip()) >= 8 and re.search(r"\d", v):
+                    yield sheet.name, a1(r, c), v
+
+
+def _figures(cells: Iterable[Prose]) -> Iterator[tuple[str, str, str, re.Match[str]]]:
+    """(sheet, cell, clause, figure) for every number-with-unit in the prose cells."""
+    for sheet, cell, text in cells:
+        for clause in _clauses(text):
+            for m in _FIGURE.finditer(clause):
+                yield sheet, cell, clause, m
 
 
 def read_narrative(
-    sheets: Sequence[Sheet],
+    cells: Iterable[Prose],
     indicators: Sequence[Indicator],
     period: str,
     department: str,
@@ -64,14 +75,22 @@ def read_narrative(
     taken: dict[str, tuple[float, str, str]] = {}  # id → value, sheet, cell
     issues: list[Issue] = []
     numeric = [i for i in indicators if i.kind != "milestone"]
-    for n, (sheet, cell, clause, m) in enumerate(_figures(sheets)):
+    for n, (sheet, cell, clause, m) in enumerate(_figures(cells)):
         if n == MAX_FIGURES:  # prose holds a few; a crafted cell may hold millions
             msg = f"文字说明中的数字超过 {MAX_FIGURES} 个，其余未读取，请在表格中填写"
             issues.append(
-                Issue("warning", "W-NARRATIVE-TOO-MANY", msg, department, file, sheet.name, cell)
+                Issue("warning", "W-NARRATIVE-TOO-MANY", msg, department, file, sheet, cell)
             )
             break
         figure = m.group(0)
+        where = dict(department=department, file=file, sheet=sheet, cell=cell)
+        if _NOT_REACHED.search(clause):
+            msg = (
+                f"文字说明中的“{figure}”（{_shown(clause)}）说的是计划、本月或其他时期的数，"
+                "未作为累计完成数采用"
+            )
+            issues.append(Issue("warning", "W-NARRATIVE-UNUSED", msg, **where))
+            continue
         fits = [
             i
             for i in numeric
@@ -81,7 +100,6 @@ def read_narrative(
         if len(fits) > 1:
             named = _names_in(clause, fits)
             fits = named if named else fits
-        where = dict(department=department, file=file, sheet=sheet.name, cell=cell)
         if len(fits) == 1:
             ind = fits[0]
             value = parse_value(figure, ind.unit).value
@@ -97,9 +115,9 @@ def read_narrative(
                         **where,
                     )
                 )
-                taken[ind.id] = (float("nan"), sheet.name, cell)
+                taken[ind.id] = (float("nan"), sheet, cell)
             elif ind.id not in taken:
-                taken[ind.id] = (value, sheet.name, cell)
+                taken[ind.id] = (value, sheet, cell)
         elif fits:
             ids = "、".join(f"{i.id} {i.name}" for i in fits)
             issues.append(

@@ -12,13 +12,14 @@ from pipeline.discover import department_from_name
 from pipeline.match import match_label
 from pipeline.model import (
     FileResult,
+    Indicator,
     Issue,
     Observation,
     SkippedRow,
     SourceFile,
     TargetTable,
 )
-from pipeline.narrative import read_narrative
+from pipeline.narrative import prose_cells, read_narrative
 from pipeline.period_evidence import MonthMention, mentions, other_month
 from pipeline.read import Book, CellInfo, Sheet, a1, cell_formats, read_book
 from pipeline.roles import label_columns, with_labels
@@ -113,7 +114,7 @@ def normalise_file(
     own = targets.indicators_of(dept)
     stale = _other_month(source, visible, tables, period, month)
     if not tables:
-        obs, narrative_issues = read_narrative(visible, own, period, dept, source.name)
+        obs, narrative_issues = read_narrative(prose_cells(visible), own, period, dept, source.name)
         if stale is not None:
             return FileResult(source, dept, (), (*issues, *narrative_issues, stale(dept)))
         if obs or narrative_issues:
@@ -179,6 +180,14 @@ def normalise_file(
                 observations.append(outcome.observation)
             elif outcome.kind == "skipped":
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, outcome.reason))
+    found, from_prose = _prose_figures(tables, observations, issues, own, period, dept, source)
+    if found:
+        taken = {o.indicator_id for o in found}
+        observations += found
+        issues = [
+            i for i in issues if not (i.code == "W-VALUE-MISSING" and i.indicator_id in taken)
+        ]
+        issues += from_prose
     if stale is not None:
         departments = {o.department for o in observations} | {dept}
         issues += [stale(d) for d in sorted(departments)]
@@ -192,6 +201,49 @@ def normalise_file(
         rows_seen,
         accounting=tuple(accounting),
     )
+
+
+def _prose_figures(
+    tables: Sequence[tuple[Sheet, TableLayout]],
+    observations: Sequence[Observation],
+    issues: Sequence[Issue],
+    own: Sequence[Indicator],
+    period: str,
+    dept: str,
+    source: SourceFile,
+) -> tuple[list[Observation], list[Issue]]:
+    """Figures the table's prose gives for the department's indicators the table did not:
+    its 进展情况 / 备注 cells and lines of sentences, each figure pairing with exactly one of
+    the department's indicators (see ``narrative``)."""
+    given = {o.indicator_id for o in observations if o.department == dept}
+    named = {
+        i.indicator_id
+        for i in issues
+        if i.indicator_id and i.department == dept and i.code != "W-VALUE-MISSING"
+    }
+    missing = {
+        i.id
+        for i in own
+        if i.kind != "milestone" and i.lead_department == dept and i.id not in given | named
+    }
+    if not missing:
+        return [], []
+    cells: list[tuple[str, str, str]] = []
+    for sheet, layout in tables:
+        text_columns = [layout.columns[r] for r in ("progress", "remark") if r in layout.columns]
+        for r in range(layout.first_data_row, len(sheet.rows)):
+            row = sheet.rows[r]
+            texts = {v for v in row if isinstance(v, str) and v.strip()}
+            columns = range(len(row)) if len(texts) == 1 else text_columns
+            for c in columns:
+                v = row[c] if c < len(row) else None
+                if isinstance(v, str) and len(v.strip()) >= 8:
+                    cells.append((sheet.name, a1(r, c), v))
+    if not cells:
+        return [], []
+    obs, said = read_narrative(cells, own, period, dept, source.name)
+    kept = [o for o in obs if o.indicator_id in missing]
+    return kept, [i for i in said if i.indicator_id in missing]
 
 
 def _sheet_departments(
