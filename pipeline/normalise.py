@@ -24,7 +24,15 @@ from pipeline.period_evidence import MonthMention, mentions, other_month
 from pipeline.read import Book, CellInfo, Sheet, a1, cell_formats, read_book
 from pipeline.roles import label_columns, with_labels
 from pipeline.rows import Outcome, RowContext, process_row
-from pipeline.tables import TableLayout, clean, filled, locate_table, reporting_unit
+from pipeline.tables import (
+    TableLayout,
+    clean,
+    column_role,
+    filled,
+    locate_table,
+    reporting_unit,
+    table_unit,
+)
 
 SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
 _NOT_EXCEL = "不是 Excel 表格，请用报送模板填写后报送"
@@ -94,6 +102,8 @@ def normalise_file(
                 )
             )
     tables = [(s, layout) for s in visible if (layout := locate_table(s.rows, month))]
+    tables, month_notes = _this_months_tables(tables, month, dept, source.name)
+    issues += month_notes
     dept, dept_issues = _department(source, book, tables, targets)
     by_sheet = _sheet_departments(tables, targets)
     if len(set(by_sheet.values())) > 1:  # a workbook of several departments, a sheet each
@@ -140,6 +150,7 @@ def normalise_file(
         sheet_dept = by_sheet.get(sheet.name, dept)
         mine = targets.indicators_of(sheet_dept)
         layout = with_labels(sheet.rows, layout, mine)
+        layout = replace(layout, unit=table_unit(sheet.rows[: layout.header_rows[0]]))
         issues += _layout_issues(sheet, layout, sheet_dept, source.name)
         for r in range(layout.header_rows[0]):
             if filled(sheet.rows[r]):
@@ -281,6 +292,50 @@ def _department_heading(row: tuple[Any, ...], targets: TargetTable) -> str | Non
     return department_from_name(m.group(1), targets.departments)
 
 
+def _sheet_texts(sheet: Sheet, layout: TableLayout) -> list[tuple[str, str, str]]:
+    """What says which month a table reports: its sheet's name, titles and value headers."""
+    texts = [(sheet.name, "", sheet.name)]
+    for r in range(layout.header_rows[0]):
+        texts += [
+            (sheet.name, a1(r, c), v) for c, v in enumerate(sheet.rows[r]) if isinstance(v, str)
+        ]
+    for c, text in layout.headers.items():
+        role = column_role((text,), None)
+        # a total dated another month (截至8月底累计) is the file's own; 上月累计 is not
+        if role in ("cumulative", "monthly") and not re.search("上月|上期|去年|同期", text):
+            texts.append((sheet.name, a1(layout.header_rows[0], c), text))
+    return texts
+
+
+def _this_months_tables(
+    tables: list[tuple[Sheet, TableLayout]], month: int | None, dept: str | None, file: str
+) -> tuple[list[tuple[Sheet, TableLayout]], list[Issue]]:
+    """A workbook of a sheet per month (``9月``, ``10月``…): only this month's sheets are
+    read; the others are said to be skipped. All sheets of another month: kept here, and the
+    file as a whole is judged by ``_other_month``."""
+    if month is None or len(tables) < 2:
+        return tables, []
+    other = {
+        sheet.name: hit
+        for sheet, layout in tables
+        if (hit := other_month(mentions(_sheet_texts(sheet, layout)), month))
+    }
+    if not other or len(other) == len(tables):
+        return tables, []
+    notes = [
+        Issue(
+            "info",
+            "I-SHEET-OTHER-MONTH",
+            f"工作表“{name}”是{hit.month}月的数据，本期未读取",
+            dept or "",
+            file,
+            name,
+        )
+        for name, hit in other.items()
+    ]
+    return [(s, lay) for s, lay in tables if s.name not in other], notes
+
+
 def _other_month(
     source: SourceFile,
     sheets: Sequence[Sheet],
@@ -294,33 +349,28 @@ def _other_month(
         return None
     texts: list[tuple[str, str, str]] = []
     for sheet, layout in tables:
-        for r in range(layout.header_rows[0]):
-            texts += [
-                (sheet.name, a1(r, c), v) for c, v in enumerate(sheet.rows[r]) if isinstance(v, str)
-            ]
-        for role in ("cumulative", "monthly"):
-            if role in layout.columns:
-                c = layout.columns[role]
-                texts.append((sheet.name, a1(layout.header_rows[0], c), layout.headers[c]))
+        texts += _sheet_texts(sheet, layout)
     if not tables:  # prose: its first lines
         for sheet in sheets:
             for r, row in enumerate(sheet.rows[:3]):
                 texts += [
                     (sheet.name, a1(r, c), v) for c, v in enumerate(row) if isinstance(v, str)
                 ]
-    found = mentions(texts)
+    found = mentions(texts)  # what the file's contents say beats what its name says
     named = source.period_guess
-    if named == period:
-        return None  # the file name says this month: the office's word
-    if named is not None and named[:4] == period[:4]:
-        found.insert(0, MonthMention(int(named[5:7]), "", "", source.name))
+    if not found and named is not None and named != period and named[:4] == period[:4]:
+        found = [MonthMention(int(named[5:7]), "", "", source.name)]
     hit = other_month(found, month)
     if hit is None:
         return None
-    where = f"文件名“{hit.text}”" if not hit.sheet else f"“{hit.text}”（{hit.sheet} {hit.cell}）"
+    if not hit.sheet:
+        where = f"文件名“{hit.text}”"
+        fix = f"如确为本月数据，请在文件名中注明“{month}月”后重新汇总"
+    else:
+        where = f"表内“{hit.text}”（{hit.sheet}{' ' + hit.cell if hit.cell else ''}）"
+        fix = f"如确为本月数据，请单位把表内的月份改为{month}月后重新报送"
     msg = (
-        f"{where}表明这是{hit.month}月的报表，却放在{period}的文件夹中，其中的数据本期未采用；"
-        f"如确为本月数据，请在文件名中注明“{month}月”后重新汇总"
+        f"{where}表明这是{hit.month}月的报表，却放在{period}的文件夹中，其中的数据本期未采用；{fix}"
     )
 
     def issue(department: str) -> Issue:

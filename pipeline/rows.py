@@ -230,7 +230,7 @@ def _parse(ctx: RowContext, role: str, ind: Indicator) -> tuple[Parsed, str]:
     raw = ctx.cell(role)
     c = ctx.layout.columns[role]
     # the unit the row or the column's header states applies to a bare number
-    unit_text = row_unit(ctx, _label(ctx)) or ctx.layout.units.get(c) or ""
+    unit_text = row_unit(ctx, _label(ctx)) or ctx.layout.units.get(c) or ctx.layout.unit or ""
     if unit_text and unit_text not in (ind.unit, "%"):  # % says nothing about 0.96 vs 96
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = f"{raw:.15g}{unit_text}"

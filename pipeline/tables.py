@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -29,11 +30,10 @@ ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("problem", r"存在问题|困难和问题|问题"),
         ("progress", r"进展|推进情况|情况说明|工作开展"),
         ("state", r"状态|推进阶段"),
-        (
-            "cumulative",
-            r"累计|截至|截止|至今|完成值|实际完成|完成数|完成量|现状值|当前值|完成情况$",
-        ),
-        ("monthly", r"本月|当月|月度完成|本期"),
+        ("monthly", r"^\d{1,2}月份?(完成|新增|完成量|完成数)$"),  # 6月完成: that month's
+        ("cumulative", r"累计|截至|截止|至今"),  # 截至本月累计 before 本月
+        ("monthly", r"本月|当月|月度完成|本期|新增"),  # 本月完成量 before 完成量
+        ("cumulative", r"完成值|实际完成|完成数|完成量|现状值|当前值|完成情况$"),
         ("target", r"目标|计划|任务数"),
         ("indicator", r"指标|建设内容|主要内容|具体内容|内容|名称|事项"),
         ("task", r"实事|任务|项目"),
@@ -109,9 +109,9 @@ def _role_of(header: str, month: int | None) -> str | None:
         return None
     for role, pattern in ROLE_PATTERNS:
         if pattern.search(text):
-            if role == "cumulative" and month is not None:
-                m = _MONTH.search(text)
-                if m and int(m.group(1)) != month:
+            if role in ("cumulative", "monthly") and month is not None:
+                named = _MONTH.findall(text)  # 1-6月累计: the last month named
+                if named and int(named[-1]) != month:
                     return "reference"
             return role
     return None
@@ -126,6 +126,20 @@ def header_unit(header: str) -> str | None:
         unit = unit_named(m.group(1))
         if unit:
             return unit
+    return None
+
+
+_UNIT_LINE = re.compile(r"^(?:计量|数量)?单位[:：](.{1,8})$")
+
+
+def table_unit(rows: Sequence[tuple[Any, ...]]) -> str | None:
+    """The unit a line above a table states for all its figures (``单位：人``); not a money
+    unit (``金额单位：万元``), which is about other columns."""
+    for row in rows:
+        for v in row:
+            m = _UNIT_LINE.match(clean(v)) if isinstance(v, str) else None
+            if m and (unit := unit_named(m.group(1))):
+                return unit
     return None
 
 
@@ -150,6 +164,7 @@ class TableLayout:
     ambiguous: tuple[str, ...] = ()  # roles named by more than one column
     # columns a row's label is read from, best first (see ``roles``); by header until then
     labels: tuple[int, ...] = ()
+    unit: str | None = None  # the unit a line above the table states for all its figures
 
     @property
     def units(self) -> dict[int, str]:
@@ -165,10 +180,10 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _combined(rows: Sequence[tuple[Any, ...]]) -> dict[int, str]:
-    """Column → the header text of ``rows`` stacked (group cell above sub-header)."""
+def _combined(rows: Sequence[tuple[Any, ...]]) -> dict[int, tuple[str, ...]]:
+    """Column → the header texts of ``rows`` stacked (group cell above sub-header)."""
     width = max(len(row) for row in rows)
-    out: dict[int, str] = {}
+    out: dict[int, tuple[str, ...]] = {}
     for c in range(width):
         parts: list[str] = []
         for row in rows:
@@ -177,15 +192,30 @@ def _combined(rows: Sequence[tuple[Any, ...]]) -> dict[int, str]:
             if t and t not in parts:
                 parts.append(t)
         if parts:
-            out[c] = "".join(parts)
+            out[c] = tuple(parts)
     return out
 
 
-def _layout(headers: dict[int, str], month: int | None) -> tuple[dict[str, int], list[str]]:
+def column_role(parts: tuple[str, ...], month: int | None) -> str | None:
+    """A column's role from its header texts, group first: the sub-header decides
+    (``完成情况`` over ``1-6月累计`` is last month's total, over ``本月新增`` this month's),
+    unless the group says the column is a reference (``上月`` over ``累计``); a sub-header
+    naming nothing leaves it to the texts together."""
+    whole = role_of("".join(parts), month)
+    if len(parts) == 1:
+        return whole
+    if any(role_of(group, month) == "reference" for group in parts[:-1]):
+        return "reference"
+    return role_of(parts[-1], month) or whole
+
+
+def _layout(
+    headers: dict[int, tuple[str, ...]], month: int | None
+) -> tuple[dict[str, int], list[str]]:
     columns: dict[str, int] = {}
     ambiguous: list[str] = []
-    for c, text in sorted(headers.items()):
-        role = role_of(text, month)
+    for c, parts in sorted(headers.items()):
+        role = column_role(parts, month)
         if role is None:
             continue
         if role in columns:
@@ -232,17 +262,36 @@ def _header_of(
 ) -> _Header | None:
     if all(v is None for v in row) or any(_is_number(v) for v in row):
         return None
+    if len({clean(v) for v in row if isinstance(v, str)} - {""}) < 2:
+        return None  # a title line (one text, or one merged across the row) is no header
     single = _combined((row,))
     cols1, amb1 = _layout(single, month)
-    if not _qualifies(cols1) and not any(role_of(t, month) for t in single.values()):
+    if not _qualifies(cols1) and not any(column_role(t, month) for t in single.values()):
         return None
-    best: _Header = (cols1, tuple(amb1), single, 1)
+    best: _Header = (cols1, tuple(amb1), _joined(single), 1)
     if below is not None and not any(_is_number(v) for v in below):
+        # a sub-header row: texts only, some naming a role (本月 / 累计 under 完成情况)
+        subs = [role_of(clean(v), month) for v in below if isinstance(v, str) and clean(v)]
         double = _combined((row, below))
         cols2, amb2 = _layout(double, month)
-        if _qualifies(cols2) and len(cols2) > len(cols1) and not amb2:
-            best = (cols2, tuple(amb2), double, 2)
+        if (
+            _qualifies(cols2)
+            and any(subs)
+            and (len(cols2) > len(cols1) or len(amb2) < len(amb1) or _grouped(row))
+        ):
+            best = (cols2, tuple(amb2), _joined(double), 2)
     return best if _qualifies(best[0]) else None
+
+
+def _joined(headers: dict[int, tuple[str, ...]]) -> dict[int, str]:
+    return {c: "".join(parts) for c, parts in headers.items()}
+
+
+def _grouped(row: tuple[Any, ...]) -> bool:
+    """Whether a header row has a group cell spread over several columns (a merged range,
+    filled by the reader into each of its cells)."""
+    texts = [clean(v) if isinstance(v, str) else "" for v in row]
+    return any(a and a == b for a, b in itertools.pairwise(texts))
 
 
 def locate_table(
