@@ -262,8 +262,11 @@ def _header_of(
 ) -> _Header | None:
     if all(v is None for v in row) or any(_is_number(v) for v in row):
         return None
-    if len({clean(v) for v in row if isinstance(v, str)} - {""}) < 2:
+    texts = {clean(v) for v in row if isinstance(v, str)} - {""}
+    if len(texts) < 2:
         return None  # a title line (one text, or one merged across the row) is no header
+    if any(REPORTING_UNIT.match(t) or _DATE_LINE.match(t) for t in texts):
+        return None  # 填报单位（盖章）… 填报日期：… is the line above the header
     single = _combined((row,))
     cols1, amb1 = _layout(single, month)
     if not _qualifies(cols1) and not any(column_role(t, month) for t in single.values()):
@@ -313,6 +316,7 @@ FOOTER = re.compile(
 )
 SUBTOTAL = re.compile(r"^(合计|小计|总计|共计|汇总)")
 REPORTING_UNIT = re.compile(r"(填报单位|报送单位|单位名称|填报部门)[:：]?(.*)$")
+_DATE_LINE = re.compile(r"^(填报|报送|填表)?(日期|时间)[:：]")
 
 
 def footer_row(row: tuple[Any, ...]) -> bool:
