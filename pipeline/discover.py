@@ -322,11 +322,24 @@ def department_from_name(name: str, departments: Sequence[Department]) -> str | 
     return _DEPARTMENTS.get(name, departments, lambda: _department_in(name, departments))
 
 
+def short_forms(dept: Department) -> tuple[str, ...]:
+    """The forms offices shorten a department's names to: 住建局 → 住建, 发改委 → 发改,
+    总工会 → 工会 (two characters at least)."""
+    out: list[str] = []
+    for label in (dept.name, *dept.aliases):
+        label = _norm(label).removeprefix("县")
+        if label.endswith(("局", "委")) and len(label) >= 3:
+            out.append(label[:-1])
+        elif label.startswith("总") and len(label) >= 3:
+            out.append(label[1:])
+    return tuple(dict.fromkeys(out))
+
+
 def _department_in(name: str, departments: Sequence[Department]) -> str | None:
     text = _norm(name)
     hits: list[tuple[int, int, str]] = []  # (start, end, department)
     for dept in departments:
-        for label in (dept.name, *dept.aliases):
+        for label in (dept.name, *dept.aliases, *short_forms(dept)):
             label = _norm(label)
             start = text.find(label) if label else -1
             while start >= 0:

@@ -29,7 +29,7 @@ from pipeline.tables import (
     clean,
     column_role,
     filled,
-    locate_table,
+    locate_tables,
     reporting_unit,
     table_unit,
 )
@@ -101,16 +101,16 @@ def normalise_file(
                     s.name,
                 )
             )
-    tables = [(s, layout) for s in visible if (layout := locate_table(s.rows, month))]
+    tables = [(s, layout) for s in visible for layout in locate_tables(s.rows, month)]
     tables, month_notes = _this_months_tables(tables, month, dept, source.name)
     issues += month_notes
     dept, dept_issues = _department(source, book, tables, targets)
-    by_sheet = _sheet_departments(tables, targets)
-    if len(set(by_sheet.values())) > 1:  # a workbook of several departments, a sheet each
+    by_table = _table_departments(tables, targets)
+    if len(set(by_table.values())) > 1:  # several departments: a sheet or a block each
         dept_issues = [i for i in dept_issues if i.code != "E-DEPT-UNKNOWN"]
-        dept = dept or next(iter(by_sheet.values()))
+        dept = dept or next(iter(by_table.values()))
     else:
-        by_sheet = {}
+        by_table = {}
     issues += dept_issues
     if dept is None:
         return FileResult(
@@ -146,13 +146,13 @@ def normalise_file(
     accounting: list[tuple[str, int, str]] = []
     seen: dict[str, dict[str, int]] = {}  # department → indicator id → row it was taken from
     rows_seen = 0
-    for sheet, layout in tables:
-        sheet_dept = by_sheet.get(sheet.name, dept)
+    for n, (sheet, layout) in enumerate(tables):
+        sheet_dept = by_table.get(n, dept)
         mine = targets.indicators_of(sheet_dept)
         layout = with_labels(sheet.rows, layout, mine)
         layout = replace(layout, unit=table_unit(sheet.rows[: layout.header_rows[0]]))
         issues += _layout_issues(sheet, layout, sheet_dept, source.name)
-        for r in range(layout.header_rows[0]):
+        for r in range(layout.above, layout.header_rows[0]):
             if filled(sheet.rows[r]):
                 rows_seen += 1
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, "标题行"))
@@ -170,7 +170,7 @@ def normalise_file(
             formats.for_sheet(sheet.name, len(sheet.rows)),
             seen=seen.setdefault(sheet_dept, {}),
         )
-        for r in range(layout.first_data_row, len(sheet.rows)):
+        for r in range(layout.first_data_row, layout.end or len(sheet.rows)):
             row = sheet.rows[r]
             if not filled(row):
                 continue
@@ -242,7 +242,7 @@ def _prose_figures(
     cells: list[tuple[str, str, str]] = []
     for sheet, layout in tables:
         text_columns = [layout.columns[r] for r in ("progress", "remark") if r in layout.columns]
-        for r in range(layout.first_data_row, len(sheet.rows)):
+        for r in range(layout.first_data_row, layout.end or len(sheet.rows)):
             row = sheet.rows[r]
             texts = {v for v in row if isinstance(v, str) and v.strip()}
             columns = range(len(row)) if len(texts) == 1 else text_columns
@@ -257,17 +257,29 @@ def _prose_figures(
     return kept, [i for i in said if i.indicator_id in missing]
 
 
-def _sheet_departments(
+_UNIT_OF_BLOCK = re.compile(r"(?:填报|报送|牵头|责任)?单位(?:名称)?[:：]?(.+)$")
+
+
+def _table_departments(
     tables: Sequence[tuple[Sheet, TableLayout]], targets: TargetTable
-) -> dict[str, str]:
-    """Sheet → the department its name or its own 填报单位 line names."""
-    out: dict[str, str] = {}
-    for sheet, _ in tables:
-        found = department_from_name(sheet.name, targets.departments)
-        if found is None and (unit := reporting_unit(sheet.rows)):
-            found = department_from_name(unit[0], targets.departments)
+) -> dict[int, str]:
+    """Table (by its place in ``tables``) → the department its sheet's name, or its own
+    lines above it (``填报单位：…``, ``单位：县民政局``, a heading naming it), name."""
+    out: dict[int, str] = {}
+    for n, (sheet, layout) in enumerate(tables):
+        found = None
+        for row in sheet.rows[layout.above : layout.header_rows[0]]:
+            for v in row:
+                text = clean(v) if isinstance(v, str) else ""
+                m = _UNIT_OF_BLOCK.search(text)
+                if m and (d := department_from_name(m.group(1), targets.departments)):
+                    found = d
+            if found is None and (heading := _department_heading(row, targets)):
+                found = heading
+        if found is None and layout.above == 0:
+            found = department_from_name(sheet.name, targets.departments)
         if found:
-            out[sheet.name] = found
+            out[n] = found
     return out
 
 
@@ -295,7 +307,7 @@ def _department_heading(row: tuple[Any, ...], targets: TargetTable) -> str | Non
 def _sheet_texts(sheet: Sheet, layout: TableLayout) -> list[tuple[str, str, str]]:
     """What says which month a table reports: its sheet's name, titles and value headers."""
     texts = [(sheet.name, "", sheet.name)]
-    for r in range(layout.header_rows[0]):
+    for r in range(layout.above, layout.header_rows[0]):
         texts += [
             (sheet.name, a1(r, c), v) for c, v in enumerate(sheet.rows[r]) if isinstance(v, str)
         ]

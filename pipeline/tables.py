@@ -6,7 +6,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeline._memo import MAX_KEY_TEXT, Memo
@@ -165,6 +165,8 @@ class TableLayout:
     # columns a row's label is read from, best first (see ``roles``); by header until then
     labels: tuple[int, ...] = ()
     unit: str | None = None  # the unit a line above the table states for all its figures
+    end: int | None = None  # 0-based row the next table's lines start at (None: sheet's end)
+    above: int = 0  # 0-based row this table's title lines start at
 
     @property
     def units(self) -> dict[int, str]:
@@ -308,6 +310,36 @@ def locate_table(
             cols, amb, headers, span = found
             return TableLayout(tuple(range(r, r + span)), dict(cols), dict(headers), amb)
     return None
+
+
+def locate_tables(rows: tuple[tuple[Any, ...], ...], month: int | None = None) -> list[TableLayout]:
+    """Every table on a sheet: the first within the first rows, then each further header
+    further down (one department's block under another's, each under its 单位：… line)."""
+    first = locate_table(rows, month)
+    if first is None:
+        return []
+    found = [first]
+    r = first.first_data_row
+    while r < len(rows):
+        head = _header(rows[r], rows[r + 1] if r + 1 < len(rows) else None, month)
+        if head is None or len(head[0]) < 3:
+            r += 1
+            continue
+        cols, amb, headers, span = head
+        prev = found[-1]
+        top = r
+        while top > prev.first_data_row and not _has_number(rows[top - 1]):
+            top -= 1  # the block's own title and 单位：… lines
+        found[-1] = replace(prev, end=top)
+        found.append(
+            TableLayout(tuple(range(r, r + span)), dict(cols), dict(headers), amb, above=top)
+        )
+        r += span
+    return found
+
+
+def _has_number(row: tuple[Any, ...]) -> bool:
+    return any(_is_number(v) for v in row)
 
 
 FOOTER = re.compile(
