@@ -212,10 +212,20 @@ UNIT_ALTS: dict[str, list[tuple[str, float, int]]] = {
 
 H_SEQ = ["序号", "编号"]
 H_TASK = ["民生实事项目", "任务名称", "实事项目", "项目类别"]
-H_NAME = ["项目", "项目名称", "工作任务", "指标名称", "建设内容", "主要指标", "具体指标"]
+H_NAME = [
+    "项目",
+    "项目名称",
+    "工作任务",
+    "指标名称",
+    "建设内容",
+    "主要指标",
+    "具体指标",
+    "工作内容",
+    "民生实事项目",
+]
 H_TARGET = ["目标任务", "年度目标", "全年目标", "目标值", "计划任务", "2022年目标任务"]
 H_UNIT = ["单位", "计量单位"]
-H_MONTHLY = ["本月完成", "当月完成", "本月进度", "{m}月完成", "本月新增"]
+H_MONTHLY = ["本月完成", "当月完成", "本月进度", "{m}月完成", "本月新增", "本月完成量"]
 H_CUM = [
     "累计完成",
     "截至{m}月底累计完成",
@@ -224,6 +234,9 @@ H_CUM = [
     "实际完成",
     "累计完成数",
     "1-{m}月累计完成",
+    "累计完成量",
+    "年度累计完成",
+    "完成情况",
 ]
 H_RATIO = ["完成比例", "完成率", "完成进度(%)", "占年度目标比例"]
 H_PROGRESS = ["进展情况", "推进情况", "工作进展", "进展情况说明"]
@@ -393,7 +406,14 @@ def _round(x: float, nd: int) -> float:
     return float(round(x, nd))
 
 
-def make_row(rng: random.Random, ind: Indicator, month: int, *, unit_mode: str) -> RowTruth:
+def make_row(
+    rng: random.Random,
+    ind: Indicator,
+    month: int,
+    *,
+    unit_mode: str,
+    forced: tuple[str, float, int] | None = None,
+) -> RowTruth:
     """Figures for one indicator: a plausible cumulative, monthly or state for ``month``."""
     feats: list[str] = []
     if ind.kind == "milestone":
@@ -416,7 +436,7 @@ def make_row(rng: random.Random, ind: Indicator, month: int, *, unit_mode: str) 
         alts = [("人", 1, 0)]  # nobody writes 0.0147万人
     if unit_mode == "none":
         alts = [a for a in alts if a[1] == 1 and a[0] == ind.unit] or [(ind.unit, 1, 0)]
-    unit, factor, nd = rng.choice(alts)
+    unit, factor, nd = forced or rng.choice(alts)
     if factor != 1:
         feats.append("unit_conversion")
     target = ind.target or 1.0
@@ -450,7 +470,7 @@ def cell_number(
     choice = (
         style
         if style != "mixed"
-        else rng.choice(["num", "num", "text", "fullwidth", "unit", "thousands", "pct"])
+        else rng.choice(["num", "num", "text", "fullwidth", "unit", "thousands", "pct", "wan"])
     )
     if choice == "pct" and unit == "%" and pct_ok:
         if rng.random() < 0.5:
@@ -469,9 +489,12 @@ def cell_number(
             return num_value(x), "#,##0" if float(x).is_integer() else "#,##0.00"
         whole, _, frac = num_text(x).partition(".")
         return f"{int(whole):,}" + (f".{frac}" if frac else ""), None
+    if choice == "wan" and unit in ("人", "平方米", "㎡", "米") and x >= 10000:
+        feats.append("wan_in_cell")  # 2.37万 in a column whose unit is 人
+        return f"{num_text(x / 10000)}万", None
     if choice == "text":
         feats.append("text_number")
-        return num_text(x), "@"
+        return num_text(x) + rng.choice(["", "", " "]), "@"
     if choice == "fullwidth":
         feats.append("fullwidth")
         return num_text(x).translate(FULL), None
@@ -581,6 +604,17 @@ def header_rows(
     rng: random.Random, g: Grid, r: int, c0: int, cols: list[Col], month: int, feats: list[str]
 ) -> int:
     """Write a one- or two-row header at row ``r``; return the first row after it."""
+    if rng.random() < 0.15:  # Alt+Enter inside long headers, spaces inside short ones
+        feats.append("header_linebreak")
+        for col in cols:
+            if len(col.header) >= 4 and rng.random() < 0.5:
+                k = len(col.header) // 2
+                col.header = col.header[:k] + "\n" + col.header[k:]
+    if rng.random() < 0.1:
+        feats.append("header_spaces")
+        for col in cols:
+            if len(col.header) == 2:
+                col.header = col.header[0] + "  " + col.header[1]
     two = rng.random() < 0.45
     if not two:
         for j, col in enumerate(cols):
@@ -659,8 +693,30 @@ def build_block(
     unit_mode = rng.choice(["column", "column", "name", "cell", "none"])
     milestone_only = all(i.kind == "milestone" for i in inds)
     cols = choose_columns(rng, month, task_style == "column", feats, milestone_only=milestone_only)
+    figures = [i for i in inds if i.kind != "milestone"]
+    forced = None
+    if len({i.unit for i in figures}) == 1 and rng.random() < 0.4:
+        unit_mode = "header"  # one unit for the whole table: 单位：人 or 累计完成（人）
+        forced = rng.choice(UNIT_ALTS.get(figures[0].unit, [(figures[0].unit, 1, 0)]))
+        if figures[0].unit == "人" and (figures[0].target or 0) < 1000:
+            forced = ("人", 1, 0)
+        if forced[0] == "%" or rng.random() < 0.5:
+            g.put(r, c0 + max(0, len(cols) - 2), f"单位：{forced[0]}")
+            feats.append("unit_header_line")
+        else:
+            for col in cols:
+                if col.kind in ("target", "monthly", "cum"):
+                    col.header += rng.choice(["（{}）", "({})"]).format(forced[0])
+            feats.append("unit_in_header")
+        r += 1
+        cols = [c for c in cols if c.kind != "unit"]
+    elif rng.random() < 0.3:
+        g.put(r, c0 + 4, rng.choice(["单位：个、%", "金额单位：万元"]))
+        r += 1
     kinds = [c.kind for c in cols]
-    if unit_mode == "column" and "unit" not in kinds:
+    if unit_mode == "header":
+        pass
+    elif unit_mode == "column" and "unit" not in kinds:
         unit_mode = rng.choice(["name", "cell", "none"])
     if unit_mode != "column" and "unit" in kinds:
         unit_mode = "column"
@@ -671,7 +727,8 @@ def build_block(
     ordinal = rng.choice(ORDINALS) if "seq" not in kinds and rng.random() < 0.6 else None
     name_style = rng.choice(["exact", "exact", "variant", "mixed"])
     r = header_rows(rng, g, r, c0, cols, month, feats)
-    if rng.random() < 0.08:
+    spacers = rng.random() < 0.12
+    if spacers:
         r += 1
         feats.append("spacer_row")
     rows: list[RowTruth] = []
@@ -692,9 +749,10 @@ def build_block(
                 g.put(r, c0 + kinds.index("name"), label)
             r += 1
         first = r
+        group_total: dict[str, float] = {}
         for ind in group:
             seq += 1
-            row = make_row(rng, ind, month, unit_mode=unit_mode)
+            row = make_row(rng, ind, month, unit_mode=unit_mode, forced=forced)
             row.features += feats_for_name(rng, row, name_style, unit_mode, ordinal, seq)
             not_reported = partial and rng.random() < 0.25 and len(inds) > 1
             if not_reported:
@@ -704,18 +762,21 @@ def build_block(
             write_row(rng, g, r, c0, cols, row, month, unit_mode, style, seq, not_reported)
             if not not_reported:
                 expected.append(expectation(dept, row, "monthly" in kinds, feats))
-            if row.cum is not None and row.state is None:
+            if row.cum is not None and ind.kind == "count":  # rates are not summed
                 for k in ("cum", "monthly"):
                     v = row.cum if k == "cum" else (row.monthly or 0)
                     total_cum[k] = total_cum.get(k, 0) + v
+                    group_total[k] = group_total.get(k, 0) + v
             rows.append(row)
             r += 1
         if task_style == "column":
             g.merge(first, c0 + kinds.index("task"), r - 1, c0 + kinds.index("task"), task.name)
         if task_style != "none" and len(group) > 1 and rng.random() < 0.15:
             g.put(r, c0 + kinds.index("name"), "小计")
-            _sum_row(g, r, c0, kinds, total_cum)
+            _sum_row(g, r, c0, kinds, group_total)
             feats.append("subtotal_row")
+            r += 1
+        if spacers and rng.random() < 0.5:
             r += 1
     if rng.random() < 0.12 and total_cum:
         label_col = (
@@ -775,7 +836,7 @@ def write_row(
         elif k == "name":
             g.put(r, c, row.name_cell)
         elif k == "target":
-            g.put(r, c, _target_cell(rng, row, unit_mode == "column"))
+            g.put(r, c, _target_cell(rng, row, unit_mode in ("column", "header")))
         elif k == "unit":
             g.put(r, c, row.unit if row.state is None else rng.choice(["", "—"]))
         elif k == "monthly":
@@ -820,6 +881,8 @@ def write_row(
 def _style(style: str, unit_mode: str) -> str:
     if unit_mode == "cell":
         return "unit"
+    if unit_mode == "header" and style == "mixed":
+        return "num"  # 18户 in a table headed 单位：户 is not what offices do
     return style
 
 
@@ -934,9 +997,6 @@ def table_sheet(
             for j, v in enumerate(cells):
                 g.put(r, c0 + j, v)
             feats.append("unit_line")
-            r += 1
-        if rng.random() < 0.3:
-            g.put(r, c0 + 4, rng.choice(["单位：个、%", "金额单位：万元"]))
             r += 1
         r, block = build_block(
             rng, g, r, c0, dept, shown_month, feats, partial=partial, stale=stale
@@ -1505,12 +1565,15 @@ def score(case: Case, data: Any) -> Counts:
             if e.state is not None and o.value is not None:
                 extra.append(("value", o.value))
             for name, got in extra:
+                why = f"spurious {name}"
+                if o.source_file in stale_files:
+                    why = f"{name} taken from a stale file"
                 detail = (
                     f"seed {case.seed} {case.period} {o.source_file} [{e.department} "
                     f"{e.indicator_id} {name}] the file gives none, got {got!r} from "
                     f"{o.source_sheet}!{o.source_cell}"
                 )
-                counts.add(Figure("wrong", writer, e.features, f"spurious {name}", detail))
+                counts.add(Figure("wrong", writer, e.features, why, detail))
     for ind, observed in obs_by_id.items():
         if ind in expected_ids:
             continue
