@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import tempfile
@@ -238,6 +239,7 @@ H_CUM = [
     "年度累计完成",
     "完成情况",
 ]
+H_PREV = ["上月累计", "截至上月底累计", "截至{p}月底累计", "1-{p}月累计"]
 H_RATIO = ["完成比例", "完成率", "完成进度(%)", "占年度目标比例"]
 H_PROGRESS = ["进展情况", "推进情况", "工作进展", "进展情况说明"]
 H_PROBLEM = ["存在问题", "存在的问题", "问题及困难"]
@@ -245,7 +247,12 @@ H_MEASURE = ["下步措施", "下一步工作打算", "滞后原因及下步措�
 H_REMARK = ["备注"]
 GROUP_DONE = ["完成情况", "{m}月完成情况", "工作完成情况", "进度情况"]
 GROUP_TARGET = ["2022年目标", "年度目标任务", "目标任务"]
-SUB_SHORT = {"monthly": ["本月", "当月"], "cum": ["累计", "累计完成"], "ratio": ["比例", "完成率"]}
+SUB_SHORT = {
+    "monthly": ["本月", "当月"],
+    "cum": ["累计", "累计完成"],
+    "ratio": ["比例", "完成率"],
+    "prev": ["上月累计"],
+}
 
 STATE_WORDS = {
     "已完成": ["已完成", "已全面完成", "已完成"],
@@ -286,6 +293,24 @@ def num_value(x: float) -> int | float:
 
 
 # ----------------------------------------------------------------------------- sheet grid
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula with the value Excel cached for it (XlsxWriter writes both; openpyxl and
+    the LibreOffice share get the value alone)."""
+
+    formula: str
+    cached: float
+
+
+def ref(r: int, c: int) -> str:
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{r + 1}"
 
 
 @dataclass
@@ -343,7 +368,9 @@ def write_xlsxwriter(path: Path, grids: Sequence[Grid]) -> None:
             if (r, c) in starts or (r, c) in merged_tail:
                 continue
             f = fmt(g.formats.get((r, c)))
-            if isinstance(v, str):
+            if isinstance(v, Formula):
+                ws.write_formula(r, c, v.formula, f, v.cached)
+            elif isinstance(v, str):
                 ws.write_string(r, c, v, f)
             else:
                 ws.write_number(r, c, v, f)
@@ -366,7 +393,7 @@ def write_openpyxl(path: Path, grids: Sequence[Grid]) -> None:
     for g in grids:
         ws = wb.create_sheet(g.name)
         for (r, c), v in g.cells.items():
-            cell = ws.cell(r + 1, c + 1, v)
+            cell = ws.cell(r + 1, c + 1, v.cached if isinstance(v, Formula) else v)
             if (r, c) in g.formats:
                 cell.number_format = g.formats[(r, c)]
             if isinstance(v, str) and g.formats.get((r, c)) == "@":
@@ -400,6 +427,7 @@ class RowTruth:
     state: str | None
     state_word: str = ""
     features: list[str] = field(default_factory=list)
+    monthly_given: bool | None = None  # text-only tables: whether the prose says it
 
 
 def _round(x: float, nd: int) -> float:
@@ -554,9 +582,16 @@ class Col:
 
 
 def choose_columns(
-    rng: random.Random, month: int, has_tasks: bool, feats: list[str], *, milestone_only: bool
+    rng: random.Random,
+    month: int,
+    has_tasks: bool,
+    feats: list[str],
+    *,
+    milestone_only: bool,
+    need_month: bool = False,
 ) -> list[Col]:
-    """Which columns, in which order, with which header words."""
+    """Which columns, in which order, with which header words (``need_month``: the
+    cumulative header says which month it runs to)."""
     m = str(month)
     cols: list[Col] = []
     if rng.random() < 0.75:
@@ -571,8 +606,12 @@ def choose_columns(
     if rng.random() < 0.6:
         middle.append(Col("unit", rng.choice(H_UNIT), "target"))
     if not milestone_only and rng.random() < 0.65:
+        if month > 1 and rng.random() < 0.2:
+            middle.append(Col("prev", rng.choice(H_PREV).format(p=month - 1), "done"))
+            feats.append("previous_month_column")
         middle.append(Col("monthly", rng.choice(H_MONTHLY).format(m=m), "done"))
-    middle.append(Col("cum", rng.choice(H_CUM).format(m=m), "done"))
+    cum_words = [h for h in H_CUM if "{m}" in h] if need_month else H_CUM
+    middle.append(Col("cum", rng.choice(cum_words).format(m=m), "done"))
     if rng.random() < 0.45:
         middle.append(Col("ratio", rng.choice(H_RATIO), "done"))
     if rng.random() < 0.25:
@@ -607,7 +646,7 @@ def header_rows(
     if rng.random() < 0.15:  # Alt+Enter inside long headers, spaces inside short ones
         feats.append("header_linebreak")
         for col in cols:
-            if len(col.header) >= 4 and rng.random() < 0.5:
+            if len(col.header) >= 4 and not re.search(r"\d", col.header) and rng.random() < 0.5:
                 k = len(col.header) // 2
                 col.header = col.header[:k] + "\n" + col.header[k:]
     if rng.random() < 0.1:
@@ -679,6 +718,7 @@ def build_block(
     *,
     partial: bool,
     stale: bool,
+    need_month: bool = False,
 ) -> tuple[int, Block]:
     """Write one department's table at (r, c0); return the next free row and the truth."""
     inds = department_indicators(dept)
@@ -692,10 +732,26 @@ def build_block(
         feats.append(f"task_{task_style}")
     unit_mode = rng.choice(["column", "column", "name", "cell", "none"])
     milestone_only = all(i.kind == "milestone" for i in inds)
-    cols = choose_columns(rng, month, task_style == "column", feats, milestone_only=milestone_only)
+    cols = choose_columns(
+        rng,
+        month,
+        task_style == "column",
+        feats,
+        milestone_only=milestone_only,
+        need_month=need_month,
+    )
+    text_only = rng.random() < 0.06
+    if text_only:  # 序号 / 项目 / 目标任务 / 进展情况: the figures are in the sentences
+        cols = [c for c in cols if c.kind not in ("monthly", "cum", "ratio", "unit", "prev")]
+        if "progress" not in [c.kind for c in cols]:
+            cols.append(Col("progress", rng.choice(H_PROGRESS)))
+        feats.append("prose_cells")
+    formulas = rng.random() < 0.3
     figures = [i for i in inds if i.kind != "milestone"]
     forced = None
-    if len({i.unit for i in figures}) == 1 and rng.random() < 0.4:
+    if text_only:
+        unit_mode = "cell"
+    elif len({i.unit for i in figures}) == 1 and rng.random() < 0.4:
         unit_mode = "header"  # one unit for the whole table: 单位：人 or 累计完成（人）
         forced = rng.choice(UNIT_ALTS.get(figures[0].unit, [(figures[0].unit, 1, 0)]))
         if figures[0].unit == "人" and (figures[0].target or 0) < 1000:
@@ -714,7 +770,7 @@ def build_block(
         g.put(r, c0 + 4, rng.choice(["单位：个、%", "金额单位：万元"]))
         r += 1
     kinds = [c.kind for c in cols]
-    if unit_mode == "header":
+    if text_only or unit_mode == "header":
         pass
     elif unit_mode == "column" and "unit" not in kinds:
         unit_mode = rng.choice(["name", "cell", "none"])
@@ -759,7 +815,9 @@ def build_block(
                 row.cum = None
                 row.monthly = None
                 row.state = None if row.state is None else row.state
-            write_row(rng, g, r, c0, cols, row, month, unit_mode, style, seq, not_reported)
+            write_row(
+                rng, g, r, c0, cols, row, month, unit_mode, style, seq, not_reported, formulas
+            )
             if not not_reported:
                 expected.append(expectation(dept, row, "monthly" in kinds, feats))
             if row.cum is not None and ind.kind == "count":  # rates are not summed
@@ -827,7 +885,9 @@ def write_row(
     style: str,
     seq: int,
     not_reported: bool,
+    formulas: bool = False,
 ) -> None:
+    kinds = [x.kind for x in cols]
     for j, col in enumerate(cols):
         c = c0 + j
         k = col.kind
@@ -859,13 +919,23 @@ def write_row(
                     rng, row.cum or 0.0, row.unit, _style(style, unit_mode), row.features
                 )
                 g.put(r, c, v, f)
+        elif k == "prev":
+            if row.ind.kind == "count" and row.cum is not None and row.monthly is not None:
+                prev = _round(row.cum - row.monthly, row.decimals)
+                v, f = cell_number(rng, prev, row.unit, _style(style, unit_mode), [])
+                g.put(r, c, v, f)
+            elif not not_reported:
+                g.put(r, c, rng.choice(["", "—", "/"]))
         elif k == "ratio":
             v, f = _ratio(rng, row) if not not_reported else ("", None)
             g.put(r, c, v, f)
         elif k == "progress":
-            if row.state is not None and not not_reported:
+            if "cum" not in kinds:
+                if not not_reported:
+                    g.put(r, c, _prose_cell(rng, row, month))
+            elif row.state is not None and not not_reported:
                 text = rng.choice(STATE_PROSE[row.state])
-                if (r, c0 + [x.kind for x in cols].index("cum")) in g.cells:
+                if (r, c0 + kinds.index("cum")) in g.cells:
                     text = text if rng.random() < 0.5 else ""
                 g.put(r, c, text)
             elif not not_reported:
@@ -876,6 +946,56 @@ def write_row(
             g.put(r, c, rng.choice(["", "加快推进", "督促施工单位加快进度", "按计划实施"]))
         elif k == "remark":
             g.put(r, c, rng.choice(["", "", "牵头单位", f"{month}月新增"]))
+    if formulas and row.state is None and not not_reported:
+        _formulas(g, r, c0, kinds, row)
+
+
+def _numeric(g: Grid, at: tuple[int, int]) -> bool:
+    v = g.cells.get(at)
+    return (
+        isinstance(v, (int, float)) and not isinstance(v, bool) and "%" not in g.formats.get(at, "")
+    )
+
+
+def _formulas(g: Grid, r: int, c0: int, kinds: list[str], row: RowTruth) -> None:
+    """累计 = 上月累计 + 本月, 完成比例 = 累计 / 目标, as an office's sheet computes them."""
+    at = {
+        k: (r, c0 + kinds.index(k))
+        for k in ("prev", "monthly", "cum", "ratio", "target")
+        if k in kinds
+    }
+    if {"prev", "monthly", "cum"} <= at.keys() and all(
+        _numeric(g, at[k]) for k in ("prev", "monthly", "cum")
+    ):
+        g.cells[at["cum"]] = Formula(
+            f"={ref(*at['prev'])}+{ref(*at['monthly'])}", g.cells[at["cum"]]
+        )
+        row.features.append("formula_cumulative")
+    if {"ratio", "cum", "target"} <= at.keys() and at["ratio"] in g.cells:
+        cum, target = g.cells.get(at["cum"]), g.cells.get(at["target"])
+        cum_v = cum.cached if isinstance(cum, Formula) else cum
+        if isinstance(cum_v, (int, float)) and isinstance(target, (int, float)) and target:
+            g.cells[at["ratio"]] = Formula(
+                f"={ref(*at['cum'])}/{ref(*at['target'])}", round(cum_v / target, 10)
+            )
+            g.formats[at["ratio"]] = "0.0%"
+
+
+def _prose_cell(rng: random.Random, row: RowTruth, month: int) -> str:
+    """A 进展情况 cell that is the only place a row's figures are given."""
+    if row.state is not None:
+        return rng.choice(STATE_PROSE[row.state])
+    u = row.unit
+    cum = num_text(row.cum or 0)
+    if row.ind.kind == "level":
+        row.monthly_given = False
+        return rng.choice([f"目前达到{cum}{u}。", f"截至{month}月底为{cum}{u}。"])
+    lead = rng.choice([f"截至{month}月底，累计完成{cum}{u}", f"1-{month}月累计完成{cum}{u}"])
+    row.monthly_given = row.monthly is not None and rng.random() < 0.5
+    if row.monthly_given:
+        lead += rng.choice([f"，其中本月完成{num_text(row.monthly or 0)}{u}", ""])
+        row.monthly_given = "本月" in lead
+    return lead + rng.choice(["。", "，按计划推进。", "，进展顺利。"])
 
 
 def _style(style: str, unit_mode: str) -> str:
@@ -892,6 +1012,8 @@ def expectation(dept: str, row: RowTruth, has_monthly: bool, feats: list[str]) -
         return Expected(dept, row.ind.id, state=row.state, features=features)
     value = None if row.cum is None else round(row.cum / row.factor, 9)
     monthly = None
+    if row.monthly_given is not None:
+        has_monthly = row.monthly_given
     if has_monthly and row.monthly is not None and row.ind.kind == "count":
         monthly = round(row.monthly / row.factor, 9)
     return Expected(dept, row.ind.id, value=value, monthly=monthly, features=features)
@@ -983,7 +1105,9 @@ def table_sheet(
         feats.append("table_offset")
     blocks = []
     single = len(depts) == 1
-    if (single or rng.random() < 0.5) and (rng.random() < 0.85 or stale):
+    # a stale report says its month in the title, or else in the cumulative header
+    need_month = stale and rng.random() < 0.25
+    if (single or rng.random() < 0.5) and (rng.random() < 0.85 or stale) and not need_month:
         g.put(r, c0, title_line(rng, depts[0], month, shown_month))
         feats.append("title")
         r += 1
@@ -999,7 +1123,16 @@ def table_sheet(
             feats.append("unit_line")
             r += 1
         r, block = build_block(
-            rng, g, r, c0, dept, shown_month, feats, partial=partial, stale=stale
+            rng,
+            g,
+            r,
+            c0,
+            dept,
+            shown_month,
+            feats,
+            partial=partial,
+            stale=stale,
+            need_month=need_month,
         )
         blocks.append(block)
         r += rng.choice([0, 1, 2]) if not single else 0
@@ -1228,13 +1361,35 @@ def make_case(seed: int, folder: Path, office_share: float = 0.0) -> Case:
                 stale=stale,
                 name_in_file=how != "none",
             )
-            grids.append(grid)
+            months = rng.random() < 0.08 and not stale and month >= 3
+            if months:  # one workbook kept all year: a visible sheet per month
+                grid.name = f"{month}月"
+                earlier = []
+                for k in range(max(1, month - rng.randint(1, 3)), month):
+                    old, _ = table_sheet(
+                        rng,
+                        f"{k}月",
+                        [dept],
+                        month,
+                        k,
+                        [],
+                        partial=False,
+                        stale=True,
+                        name_in_file=True,
+                    )
+                    earlier.append(old)
+                grids += [*earlier, grid] if rng.random() < 0.7 else [grid, *earlier[::-1]]
+                feats.append("monthly_sheets")
+            else:
+                grids.append(grid)
             for b in blocks:
                 expected += b.expected
         if rng.random() < 0.08:
             grids.append(lists_sheet())
             feats.append("hidden_sheet")
-        if rng.random() < 0.06 and not stale:  # last month's copy kept as a hidden sheet
+        if (
+            rng.random() < 0.06 and not stale and "monthly_sheets" not in feats
+        ):  # last month's copy kept as a hidden sheet
             hidden, _ = table_sheet(
                 rng,
                 f"{month - 1}月",

@@ -88,10 +88,11 @@ _NUM = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _numbers_and_words(path: Path) -> tuple[list[float], str]:
-    """Every number a person would read in the workbook (percent formats ×100), and its text."""
+    """Every number a person would read in the workbook (percent formats ×100, formulas as
+    cached), and its text."""
     numbers: list[float] = []
     text: list[str] = []
-    for ws in openpyxl.load_workbook(path):
+    for ws in openpyxl.load_workbook(path, data_only=True):  # formulas: the cached value
         for row in ws.iter_rows():
             for cell in row:
                 v = cell.value
