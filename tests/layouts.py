@@ -238,6 +238,7 @@ H_CUM = [
     "累计完成量",
     "年度累计完成",
     "完成情况",
+    "进度",
 ]
 H_PREV = ["上月累计", "截至上月底累计", "截至{p}月底累计", "1-{p}月累计"]
 H_RATIO = ["完成比例", "完成率", "完成进度(%)", "占年度目标比例"]
@@ -1158,6 +1159,72 @@ def prose_indicators(dept: str) -> list[Indicator]:
     return [v[0] for v in by_unit.values() if len(v) == 1]
 
 
+def transposed_sheet(
+    rng: random.Random,
+    dept: str,
+    month: int,
+    shown_month: int,
+    feats: list[str],
+    *,
+    stale: bool,
+    name_in_file: bool,
+) -> tuple[Grid, list[Expected]]:
+    """The wide form many 民生办 circulate: one column group per indicator (its name and
+    unit over 目标任务 / 进度 / 完成比例(%)), one row of figures below."""
+    feats.append("transposed")
+    inds = department_indicators(dept)
+    if rng.random() < 0.7:
+        inds = [i for i in inds if i.kind != "milestone"] or inds
+    g = Grid(rng.choice(["Sheet1", f"{shown_month}月", "进度"]))
+    g.put(0, 0, title_line(rng, dept, month, shown_month))
+    subs = rng.choice(
+        [
+            ["目标任务", "进度", "完成比例(%)"],
+            ["年度目标", "累计完成", "完成率"],
+            ["目标", "本月完成", "累计完成"],
+            ["目标任务", "累计完成"],
+        ]
+    )
+    top = 1
+    if not name_in_file or rng.random() < 0.5:
+        cells, _ = unit_line(rng, dept, month, stale)
+        for j, v in enumerate(cells):
+            g.put(top, j, v)
+        top += 1
+    g.merge(top, 0, top + 1, 0, rng.choice(["地区", "单位", "填报单位"]))
+    data_row = top + 2
+    g.put(data_row, 0, rng.choice(["全县", SHORT_NAMES[dept][0], TITLE_NAMES[dept]]))
+    expected: list[Expected] = []
+    c = 1
+    for ind in inds:
+        row = make_row(rng, ind, shown_month, unit_mode="column")
+        name = rng.choice([ind.name, *NAME_VARIANTS.get(ind.id, [])[:1]])
+        if row.unit:
+            name += f"（{row.unit}）"
+        g.merge(top, c, top, c + len(subs) - 1, name)
+        for k, sub in enumerate(subs):
+            g.put(top + 1, c + k, sub)
+            if sub.startswith("目标"):
+                value: Any = num_value(row.target_display or 0) if row.state is None else "—"
+            elif sub == "本月完成":
+                value = "/" if row.monthly is None else num_value(row.monthly)
+            elif sub in ("进度", "累计完成"):
+                value = row.state_word if row.state is not None else num_value(row.cum or 0)
+            else:
+                value = (
+                    ""
+                    if row.state is not None
+                    else round((row.cum or 0) / (row.target_display or 1) * 100, 1)
+                )
+            g.put(data_row, c + k, value)
+        c += len(subs)
+        row.monthly_given = "本月完成" in subs
+        expected.append(expectation(dept, row, "本月完成" in subs, ["transposed"]))
+    if rng.random() < 0.5:
+        g.put(data_row + 2, 0, f"填报人：{rng.choice(PEOPLE)}")
+    return g, [] if stale else expected
+
+
 def prose_sheet(
     rng: random.Random, dept: str, month: int, shown_month: int, feats: list[str]
 ) -> tuple[Grid, list[Expected]] | None:
@@ -1342,7 +1409,14 @@ def make_case(seed: int, folder: Path, office_share: float = 0.0) -> Case:
             grids.append(cover_sheet(rng, dept, month))
             feats.append("cover_sheet")
         prose = allow_prose and (kind == "prose") and prose_sheet(rng, dept, month, shown, feats)
-        if prose:
+        wide = not prose and rng.random() < 0.05
+        if wide:
+            grid, exp = transposed_sheet(
+                rng, dept, month, shown, feats, stale=stale, name_in_file=how != "none"
+            )
+            grids.append(grid)
+            expected += exp
+        elif prose:
             grid, exp = prose
             grids.append(grid)
             expected += [] if stale else exp
