@@ -648,7 +648,8 @@ def header_rows(
         feats.append("header_linebreak")
         for col in cols:
             if len(col.header) >= 4 and not re.search(r"\d", col.header) and rng.random() < 0.5:
-                k = len(col.header) // 2
+                # between words, as people press Alt+Enter: 累计\n完成, 进展\n情况说明
+                k = col.header.find("(") if "(" in col.header else (2 if len(col.header) < 6 else 4)
                 col.header = col.header[:k] + "\n" + col.header[k:]
     if rng.random() < 0.1:
         feats.append("header_spaces")
