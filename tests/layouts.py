@@ -328,6 +328,8 @@ class Grid:
     def put(self, r: int, c: int, v: Any, fmt: str | None = None) -> None:
         if v is None or v == "":
             return
+        if isinstance(v, str):
+            v = v.replace("1-1月", "1月")  # January's report: 1月累计, not 1-1月累计
         self.cells[(r, c)] = v
         if fmt:
             self.formats[(r, c)] = fmt
