@@ -22,7 +22,7 @@ from pipeline.model import (
 from pipeline.narrative import prose_cells, read_narrative
 from pipeline.period_evidence import MonthMention, mentions, other_month
 from pipeline.read import Book, CellInfo, Sheet, a1, cell_formats, read_book
-from pipeline.roles import label_columns, with_labels
+from pipeline.roles import label_columns, with_arithmetic, with_labels
 from pipeline.rows import Outcome, RowContext, process_row
 from pipeline.tables import (
     TableLayout,
@@ -149,8 +149,8 @@ def normalise_file(
     for n, (sheet, layout) in enumerate(tables):
         sheet_dept = by_table.get(n, dept)
         mine = targets.indicators_of(sheet_dept)
-        layout = with_labels(sheet.rows, layout, mine)
-        layout = replace(layout, unit=table_unit(sheet.rows[: layout.header_rows[0]]))
+        layout = with_arithmetic(sheet.rows, with_labels(sheet.rows, layout, mine))
+        layout = replace(layout, unit=table_unit(sheet.rows[layout.above : layout.header_rows[0]]))
         issues += _layout_issues(sheet, layout, sheet_dept, source.name)
         for r in range(layout.above, layout.header_rows[0]):
             if filled(sheet.rows[r]):
@@ -191,7 +191,14 @@ def normalise_file(
                 observations.append(outcome.observation)
             elif outcome.kind == "skipped":
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, outcome.reason))
-    found, from_prose = _prose_figures(tables, observations, issues, own, period, dept, source)
+    found, from_prose = [], []
+    for d in dict.fromkeys([dept, *(by_table.get(n, dept) for n in range(len(tables)))]):
+        mine_tables = [t for n, t in enumerate(tables) if by_table.get(n, dept) == d]
+        more, said = _prose_figures(
+            mine_tables, observations, issues, targets.indicators_of(d), period, d, source
+        )
+        found += more
+        from_prose += said
     if found:
         taken = {o.indicator_id for o in found}
         observations += found
@@ -311,11 +318,18 @@ def _sheet_texts(sheet: Sheet, layout: TableLayout) -> list[tuple[str, str, str]
         texts += [
             (sheet.name, a1(r, c), v) for c, v in enumerate(sheet.rows[r]) if isinstance(v, str)
         ]
-    for c, text in layout.headers.items():
-        role = column_role((text,), None)
-        # a total dated another month (截至8月底累计) is the file's own; 上月累计 is not
-        if role in ("cumulative", "monthly") and not re.search("上月|上期|去年|同期", text):
-            texts.append((sheet.name, a1(layout.header_rows[0], c), text))
+    values = [layout.columns[r] for r in ("cumulative", "monthly") if r in layout.columns]
+    if "cumulative" not in layout.columns:
+        # no total of this month: a total dated another month (截至8月底累计) is the
+        # file's own (上月累计 beside this month's figures is not)
+        values += [
+            c
+            for c, text in layout.headers.items()
+            if column_role((text,), None) == "cumulative"
+            and not re.search("上月|上期|去年|同期", text)
+        ]
+    for c in values:
+        texts.append((sheet.name, a1(layout.header_rows[0], c), layout.headers[c]))
     return texts
 
 
@@ -328,8 +342,8 @@ def _this_months_tables(
     if month is None or len(tables) < 2:
         return tables, []
     other = {
-        sheet.name: hit
-        for sheet, layout in tables
+        n: hit
+        for n, (sheet, layout) in enumerate(tables)
         if (hit := other_month(mentions(_sheet_texts(sheet, layout)), month))
     }
     if not other or len(other) == len(tables):
@@ -338,14 +352,16 @@ def _this_months_tables(
         Issue(
             "info",
             "I-SHEET-OTHER-MONTH",
-            f"工作表“{name}”是{hit.month}月的数据，本期未读取",
+            f"工作表“{tables[n][0].name}”中的表格（第{tables[n][1].header_rows[0] + 1}行起）"
+            f"是{hit.month}月的数据，本期未读取",
             dept or "",
             file,
-            name,
+            tables[n][0].name,
+            a1(tables[n][1].header_rows[0], 0),
         )
-        for name, hit in other.items()
+        for n, hit in other.items()
     ]
-    return [(s, lay) for s, lay in tables if s.name not in other], notes
+    return [t for n, t in enumerate(tables) if n not in other], notes
 
 
 def _other_month(
@@ -479,6 +495,8 @@ def _department(
             if d:
                 in_file = (d, sheet.name, a1(found[1], found[2]))
                 break
+    if in_file is None:  # the title names it: 县教育局2022年民生实事10月份进展情况
+        in_file = _department_in_title(book, targets)
     if by_name and in_file and by_name != in_file[0]:
         by_rows = _department_from_rows(tables, targets)
         issue = Issue(
@@ -507,6 +525,22 @@ def _department(
             source.name,
         )
     ]
+
+
+def _department_in_title(book: Book, targets: TargetTable) -> tuple[str, str, str] | None:
+    """The one department the first lines of the visible sheets name (a title)."""
+    found: set[tuple[str, str, str]] = set()
+    for sheet in book.sheets:
+        if sheet.hidden:
+            continue
+        for r, row in enumerate(sheet.rows[:3]):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and len(v) <= 80:
+                    d = department_from_name(v, targets.departments)
+                    if d:
+                        found.add((d, sheet.name, a1(r, c)))
+                        break
+    return found.pop() if len({d for d, _, _ in found}) == 1 and len(found) == 1 else None
 
 
 def _department_from_rows(

@@ -8,6 +8,7 @@ as a value, and never as a label unless its cells are names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -84,3 +85,54 @@ def with_labels(
 ) -> TableLayout:
     """``layout`` with its label columns decided from the rows."""
     return replace(layout, labels=label_columns(rows, layout, indicators))
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        text = clean(v).replace(",", "")
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def with_arithmetic(rows: Sequence[tuple[Any, ...]], layout: TableLayout) -> TableLayout:
+    """A table with 上月累计 and 本月 but no column its header calls 累计: the column whose
+    figures are 上月累计 + 本月 on every row that has all three (at least two rows) is the
+    cumulative — arithmetic, not a guess (``进度`` could be a percentage)."""
+    cols = layout.columns
+    if "cumulative" in cols or "monthly" not in cols:
+        return layout
+    named = set(cols.values())
+    refs = [
+        c for c, t in layout.headers.items() if c not in named and re.search("上月|截至|累计", t)
+    ]
+    refs += [cols["reference"]] if "reference" in cols else []
+    data = rows[layout.first_data_row : layout.end or len(rows)]
+    width = max((len(r) for r in data), default=0)
+    found: list[int] = []
+    for ref in dict.fromkeys(refs):
+        for c in range(width):
+            if c in named or c == ref:
+                continue
+            agree = 0
+            for row in data:
+                if max(ref, c, cols["monthly"]) >= len(row):
+                    continue
+                a, b, total = _number(row[ref]), _number(row[cols["monthly"]]), _number(row[c])
+                if a is None or b is None or total is None:
+                    continue
+                if abs(a + b - total) > 1e-6 * max(1.0, abs(total)):
+                    agree = -1
+                    break
+                agree += 1
+            if agree >= 2:
+                found.append(c)
+    if len(set(found)) != 1:
+        return layout
+    return replace(layout, columns={**cols, "cumulative": found[0]})

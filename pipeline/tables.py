@@ -279,10 +279,9 @@ def _header_of(
         subs = [role_of(clean(v), month) for v in below if isinstance(v, str) and clean(v)]
         double = _combined((row, below))
         cols2, amb2 = _layout(double, month)
-        if (
-            _qualifies(cols2)
-            and any(subs)
-            and (len(cols2) > len(cols1) or len(amb2) < len(amb1) or _grouped(row))
+        if _qualifies(cols2) and (
+            below == row  # a header merged down two rows, filled into both
+            or (any(subs) and (len(cols2) > len(cols1) or len(amb2) < len(amb1) or _grouped(row)))
         ):
             best = (cols2, tuple(amb2), _joined(double), 2)
     return best if _qualifies(best[0]) else None
@@ -328,7 +327,7 @@ def locate_tables(rows: tuple[tuple[Any, ...], ...], month: int | None = None) -
         cols, amb, headers, span = head
         prev = found[-1]
         top = r
-        while top > prev.first_data_row and not _has_number(rows[top - 1]):
+        while top > prev.first_data_row and _title_line(rows[top - 1]):
             top -= 1  # the block's own title and 单位：… lines
         found[-1] = replace(prev, end=top)
         found.append(
@@ -338,8 +337,9 @@ def locate_tables(rows: tuple[tuple[Any, ...], ...], month: int | None = None) -
     return found
 
 
-def _has_number(row: tuple[Any, ...]) -> bool:
-    return any(_is_number(v) for v in row)
+def _title_line(row: tuple[Any, ...]) -> bool:
+    """A line above a table: empty, or one text (alone or merged across the row)."""
+    return len({clean(v) for v in row if v is not None} - {""}) <= 1
 
 
 FOOTER = re.compile(
