@@ -101,38 +101,88 @@ def _number(v: Any) -> float | None:
     return None
 
 
+def _percent(v: Any) -> float | None:
+    """A 完成率 cell as a fraction: ``83.3%`` and ``83.3`` → 0.833, ``0.833`` → 0.833."""
+    if isinstance(v, str) and clean(v).endswith("%"):
+        n = _number(clean(v)[:-1])
+        return n / 100 if n is not None else None
+    n = _number(v)
+    if n is None:
+        return None
+    return n if abs(n) <= 1.5 else n / 100
+
+
+def _target_number(v: Any) -> float | None:
+    n = _number(v)
+    if n is not None or not isinstance(v, str):
+        return n
+    m = re.search(r"\d+(?:\.\d+)?", clean(v))
+    return float(m.group(0)) if m else None
+
+
+def _holds(data: Sequence[tuple[Any, ...]], cols: tuple[int, ...], test: Any) -> bool:
+    """Whether ``test`` holds on every row where all of ``cols`` have numbers (two rows at
+    least), and never fails."""
+    agree = 0
+    for row in data:
+        if max(cols) >= len(row):
+            continue
+        values = [row[c] for c in cols]
+        result = test(*values)
+        if result is None:
+            continue
+        if not result:
+            return False
+        agree += 1
+    return agree >= 2
+
+
+def _sums(a: Any, b: Any, total: Any) -> bool | None:
+    x, y, t = _number(a), _number(b), _number(total)
+    if x is None or y is None or t is None:
+        return None
+    return abs(x + y - t) <= 1e-6 * max(1.0, abs(t))
+
+
+def _share(value: Any, target: Any, ratio: Any) -> bool | None:
+    x, t, r = _number(value), _target_number(target), _percent(ratio)
+    if x is None or t is None or r is None or t == 0:
+        return None
+    return abs(x / t - r) <= 0.006
+
+
+_UNIT_WRITTEN = re.compile(r"\d\s*[^\d\s.,]{1,8}$")
+
+
 def with_arithmetic(rows: Sequence[tuple[Any, ...]], layout: TableLayout) -> TableLayout:
-    """A table with 上月累计 and 本月 but no column its header calls 累计: the column whose
-    figures are 上月累计 + 本月 on every row that has all three (at least two rows) is the
-    cumulative — arithmetic, not a guess (``进度`` could be a percentage)."""
+    """A table whose headers name no cumulative column: the one column the figures prove is
+    — 上月累计 + 本月 = it, or it ÷ 目标 = 完成率, on every row that has them (two rows at
+    least) — or a ``进度`` column whose cells are written with units (``3户``, ``81.6%``).
+    Arithmetic and units, not the word: ``进度`` alone may be a percentage."""
     cols = layout.columns
-    if "cumulative" in cols or "monthly" not in cols:
+    if "cumulative" in cols:
         return layout
     named = set(cols.values())
-    refs = [
-        c for c, t in layout.headers.items() if c not in named and re.search("上月|截至|累计", t)
-    ]
-    refs += [cols["reference"]] if "reference" in cols else []
     data = rows[layout.first_data_row : layout.end or len(rows)]
     width = max((len(r) for r in data), default=0)
-    found: list[int] = []
-    for ref in dict.fromkeys(refs):
-        for c in range(width):
-            if c in named or c == ref:
-                continue
-            agree = 0
-            for row in data:
-                if max(ref, c, cols["monthly"]) >= len(row):
-                    continue
-                a, b, total = _number(row[ref]), _number(row[cols["monthly"]]), _number(row[c])
-                if a is None or b is None or total is None:
-                    continue
-                if abs(a + b - total) > 1e-6 * max(1.0, abs(total)):
-                    agree = -1
-                    break
-                agree += 1
-            if agree >= 2:
-                found.append(c)
-    if len(set(found)) != 1:
+    free = [c for c in range(width) if c not in named]
+    found: set[int] = set()
+    if "monthly" in cols:
+        refs = [c for c in free if re.search("上月|截至|累计", layout.headers.get(c, ""))]
+        refs += [cols["reference"]] if "reference" in cols else []
+        for ref in refs:
+            found |= {
+                c for c in free if c != ref and _holds(data, (ref, cols["monthly"], c), _sums)
+            }
+    if not found and "target" in cols and "ratio" in cols:
+        found = {c for c in free if _holds(data, (c, cols["target"], cols["ratio"]), _share)}
+    if not found:
+        progress = [c for c in free if re.fullmatch("进度(情况)?", layout.headers.get(c, ""))]
+        for c in progress:
+            cells = [row[c] for row in data if c < len(row) and row[c] not in (None, "")]
+            written = [v for v in cells if isinstance(v, str) and _UNIT_WRITTEN.search(clean(v))]
+            if cells and 2 * len(written) >= len(cells):
+                found.add(c)
+    if len(found) != 1:
         return layout
-    return replace(layout, columns={**cols, "cumulative": found[0]})
+    return replace(layout, columns={**cols, "cumulative": found.pop()})

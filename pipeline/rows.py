@@ -19,17 +19,28 @@ from pipeline.read import a1
 from pipeline.tables import TableLayout, clean, footer_row, split_unit, subtotal_row
 
 MILESTONE_STATES: list[tuple[str, re.Pattern[str]]] = [
-    ("未启动", re.compile(r"未启动|未开工|尚未启动|尚未开展|未开展|未实施")),
-    ("已完成", re.compile(r"^(已完成|完成|已建成|已实现|已落实|全面完成|已全部完成|已办结)$")),
+    ("未启动", re.compile(r"未启动|未开工|尚未启动|尚未开展|未开展|未实施|未开始|尚未开始")),
+    (
+        "已完成",
+        re.compile(
+            r"^(已完成|完成|已建成|已实现|已落实|全面完成|已全面完成|已全部完成|已办结|"
+            r"已全部落实|已全面落实|已按要求完成)$"
+        ),
+    ),
     ("推进中", re.compile(r"推进中|进行中|正在推进|实施中|在建|已启动|已开工|有序推进|持续推进")),
 ]
+_FIRST_CLAUSE = re.compile(r"[，,；;。！!]")
 
 
 def milestone_state(text: str) -> str | None:
-    """A milestone state from a status cell or clear text; None unless exactly one fits."""
+    """A milestone state from a status cell or the first clause of a sentence (``已完成，
+    已通过验收。``); None unless exactly one state fits."""
     t = clean(text).rstrip("。.")
-    found = {state for state, pattern in MILESTONE_STATES if pattern.search(t)}
-    return found.pop() if len(found) == 1 else None
+    for part in (t, _FIRST_CLAUSE.split(t, maxsplit=1)[0]):
+        found = {state for state, pattern in MILESTONE_STATES if pattern.search(part)}
+        if len(found) == 1:
+            return found.pop()
+    return None
 
 
 @dataclass(slots=True)
@@ -96,6 +107,17 @@ def skip_footer(ctx: RowContext) -> Outcome | None:
     return None
 
 
+def skip_heading(ctx: RowContext) -> Outcome | None:
+    """A task heading merged across the row (``二、城乡适龄妇女“两癌”免费筛查`` in every
+    cell): one text, no figures."""
+    texts = {v for v in ctx.row if v is not None and v != ""}
+    if len(texts) == 1 and sum(1 for v in ctx.row if v is not None and v != "") > 1:
+        (only,) = texts
+        if isinstance(only, str):
+            return HEADING_ROW
+    return None
+
+
 def skip_subtotal(ctx: RowContext) -> Outcome | None:
     """合计 / 小计 rows are sums of other rows, not indicators."""
     return SUBTOTAL_ROW if subtotal_row(ctx.row) else None
@@ -153,6 +175,18 @@ def fitting(indicators: Sequence[Indicator], unit: str) -> Sequence[Indicator]:
     )
 
 
+UNIT_ONLY_SCORE = 50.0  # a name this close, the only indicator its stated unit fits
+
+
+def _by_unit(found: Match, candidates: Sequence[Indicator], unit: str | None) -> Indicator | None:
+    """The one indicator of the department the row's stated unit fits, when the name is
+    close to it as well (招聘会场次, 场次 → 5.1 组织招聘会)."""
+    if not unit or len(candidates) != 1 or not found.candidates:
+        return None
+    iid, score = found.candidates[0]
+    return candidates[0] if iid == candidates[0].id and score >= UNIT_ONLY_SCORE else None
+
+
 def _by_target(ctx: RowContext, found: Match, candidates: Sequence[Indicator]) -> Indicator | None:
     """Among the names a label is close to (but not close enough), the one whose target the
     row's target cell reproduces, when exactly one does."""
@@ -186,7 +220,7 @@ def match_row(ctx: RowContext) -> Outcome | Indicator:
     name = split_unit(label)[0] if label else ""
     by_name = match_label(name, candidates) if name else None
     if by_name and by_name.indicator is None and not by_code:
-        chosen = _by_target(ctx, by_name, candidates)
+        chosen = _by_target(ctx, by_name, candidates) or _by_unit(by_name, candidates, unit)
         if chosen is not None:
             return chosen
     if by_code:
@@ -336,7 +370,11 @@ def read_values(ctx: RowContext, ind: Indicator) -> Outcome:
     return Outcome("observation", observation=obs, issues=tuple(issues))
 
 
-STEPS: tuple[Callable[[RowContext], Outcome | None], ...] = (skip_footer, skip_subtotal)
+STEPS: tuple[Callable[[RowContext], Outcome | None], ...] = (
+    skip_footer,
+    skip_subtotal,
+    skip_heading,
+)
 
 
 def process_row(ctx: RowContext) -> Outcome:
