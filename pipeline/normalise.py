@@ -33,6 +33,7 @@ from pipeline.tables import (
     reporting_unit,
     table_unit,
 )
+from pipeline.wide import read_wide
 
 SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
 _NOT_EXCEL = "不是 Excel 表格，请用报送模板填写后报送"
@@ -123,6 +124,17 @@ def normalise_file(
     issues = [replace(i, department=dept) for i in issues]
     own = targets.indicators_of(dept)
     stale = _other_month(source, visible, tables, period, month)
+    wide_obs: list[Observation] = []
+    for sheet in visible:
+        wide = read_wide(sheet, own, period, dept, source.name, month)
+        if wide is not None:  # a column group per indicator: read as such, not as a table
+            wide_obs += wide[0]
+            issues += wide[1]
+            tables = [t for t in tables if t[0] is not sheet]
+    if not tables and wide_obs:
+        if stale is not None:
+            return FileResult(source, dept, (), (*issues, stale(dept)))
+        return FileResult(source, dept, tuple(wide_obs), tuple(issues))
     if not tables:
         obs, narrative_issues = read_narrative(prose_cells(visible), own, period, dept, source.name)
         if stale is not None:
@@ -141,7 +153,7 @@ def normalise_file(
         )
         return FileResult(source, dept, issues=tuple(issues))
     formats = _FormatLookup(source)
-    observations: list[Observation] = []
+    observations: list[Observation] = list(wide_obs)
     skipped: list[SkippedRow] = []
     accounting: list[tuple[str, int, str]] = []
     seen: dict[str, dict[str, int]] = {}  # department → indicator id → row it was taken from

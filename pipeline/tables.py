@@ -370,7 +370,7 @@ def reporting_unit(
     """The ``填报单位：…`` text above a table, with its cell (row, col)."""
     for r, row in enumerate(rows[:scan]):
         for c, v in enumerate(row):
-            text = clean(v)
+            text = re.sub(r"[(（]盖章[)）]", "", clean(v))  # 报送单位（盖章）：县总工会
             m = REPORTING_UNIT.search(text)
             if not m:
                 continue

@@ -34,9 +34,9 @@ from pipeline.run import read_period
 
 SAMPLE = range(1000, 1300)  # 300 cases
 # Figures absent with no issue naming their indicator, in SAMPLE: the goal (issue 16) is 0;
-# until it is reached this ceiling may only come down (measured 23 of 2,261 figures when
+# until it is reached this ceiling may only come down (measured 16 of 2,261 figures when
 # it was set). Wrong figures must be 0 already.
-ABSENT_WITHOUT_ISSUE_CEILING = 23
+ABSENT_WITHOUT_ISSUE_CEILING = 16
 OFFICE_ABSENT_WITHOUT_ISSUE_CEILING = 4  # of 85 figures when set
 OFFICE_SAMPLE = range(5000, 5010)  # one LibreOffice batch of about ten files
 

@@ -1,0 +1,153 @@
+"""The wide form: a column group per indicator, the figures in one row.
+
+    单位   | 困难职工生活救助（户）      | 患病职工家庭医疗救助（户） …
+           | 目标 | 本月完成 | 累计完成 | 目标 | 本月完成 | 累计完成
+    县总工会 | 6    | 2        | 5        | 1    | 0        | 0
+
+A group is taken only when its text names one of the department's indicators; the row read
+is the only row of figures, or the one labelled 全县 / 合计 / the department.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.match import match_label
+from pipeline.model import Indicator, Issue, Observation
+from pipeline.parse import parse_value
+from pipeline.read import Sheet, a1
+from pipeline.tables import clean, role_of, split_unit
+
+SCAN = 15  # rows a wide header may start in
+_TOTAL_ROWS = ("全县", "合计", "总计", "汇总", "县本级", "全县合计")
+
+
+@dataclass(frozen=True)
+class WideColumn:
+    indicator: Indicator
+    role: str  # cumulative or monthly
+    column: int
+    unit: str | None
+
+
+def wide_columns(
+    sheet: Sheet, indicators: Sequence[Indicator], month: int | None
+) -> tuple[int, list[WideColumn]]:
+    """(the header's last row, the value columns of each indicator group) or (−1, [])."""
+    rows = sheet.rows
+    for r in range(min(SCAN, len(rows) - 1)):
+        top, sub = rows[r], rows[r + 1]
+        found: list[WideColumn] = []
+        for c, group in enumerate(top):
+            below = sub[c] if c < len(sub) else None
+            if not isinstance(group, str) or not isinstance(below, str) or len(below) > 12:
+                continue
+            spread = (c > 0 and top[c - 1] == group) or (c + 1 < len(top) and top[c + 1] == group)
+            if not spread:  # a group heads its columns, merged across them
+                continue
+            name, unit = split_unit(group)
+            m = match_label(name, indicators) if clean(name) else None
+            role = role_of(below, month)
+            if m and m.indicator and m.how != "fuzzy" and role in ("cumulative", "monthly"):
+                found.append(WideColumn(m.indicator, role, c, unit))
+        if found:
+            return r + 1, found
+    return -1, []
+
+
+def _figure_row(rows: Sequence[tuple[Any, ...]], start: int, department: str) -> int | None:
+    numbered = [
+        r
+        for r in range(start, len(rows))
+        if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rows[r])
+        or any(isinstance(v, str) and any(ch.isdigit() for ch in v) for v in rows[r][1:])
+    ]
+    if len(numbered) == 1:
+        return numbered[0]
+    labelled = [
+        r
+        for r in numbered
+        if rows[r]
+        and isinstance(rows[r][0], str)
+        and (clean(rows[r][0]) in _TOTAL_ROWS or clean(rows[r][0]) in (department, department[1:]))
+    ]
+    return labelled[0] if len(labelled) == 1 else None
+
+
+def read_wide(
+    sheet: Sheet,
+    indicators: Sequence[Indicator],
+    period: str,
+    department: str,
+    file: str,
+    month: int | None,
+) -> tuple[list[Observation], list[Issue]] | None:
+    """The sheet read as a wide form, or None when it is not one."""
+    header_end, columns = wide_columns(sheet, indicators, month)
+    if not columns:
+        return None
+    issues: list[Issue] = []
+    r = _figure_row(sheet.rows, header_end + 1, department)
+    if r is None:
+        for ind in dict.fromkeys(col.indicator for col in columns):
+            issues.append(
+                Issue(
+                    "warning",
+                    "W-WIDE-ROW-UNCLEAR",
+                    f"指标{ind.id}“{ind.name}”：表中有多行数字，无法确定哪一行是全县的数，"
+                    "请只报全县合计一行",
+                    department,
+                    file,
+                    sheet.name,
+                    a1(header_end + 1, 0),
+                    ind.id,
+                )
+            )
+        return [], issues
+    row = sheet.rows[r]
+    values: dict[str, dict[str, tuple[float, str]]] = {}
+    for col in columns:
+        raw = row[col.column] if col.column < len(row) else None
+        if col.unit and col.unit != col.indicator.unit and isinstance(raw, (int, float)):
+            raw = f"{raw:.15g}{col.unit}"
+        parsed = parse_value(raw, col.indicator.unit)
+        cell = a1(r, col.column)
+        if parsed.code:
+            severity = "warning" if parsed.code.startswith("W-") else "error"
+            issues.append(
+                Issue(
+                    severity,  # type: ignore[arg-type]
+                    parsed.code,
+                    f"指标{col.indicator.id}“{col.indicator.name}”：{parsed.message}",
+                    department,
+                    file,
+                    sheet.name,
+                    cell,
+                    col.indicator.id,
+                )
+            )
+        elif parsed.value is not None:
+            values.setdefault(col.indicator.id, {})[col.role] = (parsed.value, cell)
+    out = []
+    for col in columns:
+        got = values.pop(col.indicator.id, None)
+        if got is None:
+            continue
+        cum, monthly = got.get("cumulative"), got.get("monthly")
+        level = col.indicator.kind == "level"
+        value = cum or (monthly if level else None)
+        out.append(
+            Observation(
+                period,
+                department,
+                col.indicator.id,
+                value[0] if value else None,
+                None if level and not cum else (monthly[0] if monthly else None),
+                source_file=file,
+                source_sheet=sheet.name,
+                source_cell=(value or monthly or ("", ""))[1],
+            )
+        )
+    return out, issues
