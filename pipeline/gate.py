@@ -27,7 +27,9 @@ def withhold(result: FileResult) -> FileResult:
     errors = [i for i in result.issues if i.severity == "error"]
     if not errors or not result.observations:
         return result
-    rows = {(i.sheet, r) for i in errors if (r := _row_of(i.cell))}
+    # an error of a row that names no indicator touches the row's figures; one naming an
+    # indicator touches that indicator's (a wide form's row holds several indicators)
+    rows = {(i.sheet, r) for i in errors if not i.indicator_id and (r := _row_of(i.cell))}
     named = {(i.department, i.indicator_id) for i in errors if i.indicator_id}
     kept: list[Observation] = []
     added: list[Issue] = []

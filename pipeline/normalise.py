@@ -258,22 +258,40 @@ def _prose_figures(
     }
     if not missing:
         return [], []
+    # rows matched to an indicator that gave no figure: their own prose is about it
+    unfilled = {
+        (i.sheet, i.cell[1:] if i.cell[:1] == "A" else ""): i.indicator_id
+        for i in issues
+        if i.code == "W-VALUE-MISSING" and i.department == dept and i.indicator_id in missing
+    }
     cells: list[tuple[str, str, str]] = []
+    kept: list[Observation] = []
+    said: list[Issue] = []
+    by_id = {i.id: i for i in own}
     for sheet, layout in tables:
         text_columns = [layout.columns[r] for r in ("progress", "remark") if r in layout.columns]
         for r in range(layout.first_data_row, layout.end or len(sheet.rows)):
             row = sheet.rows[r]
             texts = {v for v in row if isinstance(v, str) and v.strip()}
             columns = range(len(row)) if len(texts) == 1 else text_columns
-            for c in columns:
-                v = row[c] if c < len(row) else None
-                if isinstance(v, str) and len(v.strip()) >= 8:
-                    cells.append((sheet.name, a1(r, c), v))
-    if not cells:
-        return [], []
-    obs, said = read_narrative(cells, own, period, dept, source.name)
-    kept = [o for o in obs if o.indicator_id in missing]
-    return kept, [i for i in said if i.indicator_id in missing]
+            found = [
+                (sheet.name, a1(r, c), v)
+                for c in columns
+                if isinstance(v := row[c] if c < len(row) else None, str) and len(v.strip()) >= 8
+            ]
+            iid = unfilled.get((sheet.name, str(r + 1)))
+            if iid is not None and found:
+                obs, notes = read_narrative(found, (by_id[iid],), period, dept, source.name)
+                kept += obs
+                said += [i for i in notes if i.indicator_id == iid]
+            else:
+                cells += found
+    missing -= {o.indicator_id for o in kept}
+    if cells and missing:
+        obs, notes = read_narrative(cells, own, period, dept, source.name)
+        kept += [o for o in obs if o.indicator_id in missing]
+        said += [i for i in notes if i.indicator_id in missing]
+    return kept, said
 
 
 _UNIT_OF_BLOCK = re.compile(r"(?:填报|报送|牵头|责任)?单位(?:名称)?[:：]?(.+)$")

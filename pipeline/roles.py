@@ -87,7 +87,7 @@ def with_labels(
     return replace(layout, labels=label_columns(rows, layout, indicators))
 
 
-def _number(v: Any) -> float | None:
+def number(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
@@ -101,19 +101,19 @@ def _number(v: Any) -> float | None:
     return None
 
 
-def _percent(v: Any) -> float | None:
+def percent(v: Any) -> float | None:
     """A 完成率 cell as a fraction: ``83.3%`` and ``83.3`` → 0.833, ``0.833`` → 0.833."""
     if isinstance(v, str) and clean(v).endswith("%"):
-        n = _number(clean(v)[:-1])
+        n = number(clean(v)[:-1])
         return n / 100 if n is not None else None
-    n = _number(v)
+    n = number(v)
     if n is None:
         return None
     return n if abs(n) <= 1.5 else n / 100
 
 
-def _target_number(v: Any) -> float | None:
-    n = _number(v)
+def target_number(v: Any) -> float | None:
+    n = number(v)
     if n is not None or not isinstance(v, str):
         return n
     m = re.search(r"\d+(?:\.\d+)?", clean(v))
@@ -138,14 +138,14 @@ def _holds(data: Sequence[tuple[Any, ...]], cols: tuple[int, ...], test: Any) ->
 
 
 def _sums(a: Any, b: Any, total: Any) -> bool | None:
-    x, y, t = _number(a), _number(b), _number(total)
+    x, y, t = number(a), number(b), number(total)
     if x is None or y is None or t is None:
         return None
     return abs(x + y - t) <= 1e-6 * max(1.0, abs(t))
 
 
 def _share(value: Any, target: Any, ratio: Any) -> bool | None:
-    x, t, r = _number(value), _target_number(target), _percent(ratio)
+    x, t, r = number(value), target_number(target), percent(ratio)
     if x is None or t is None or r is None or t == 0:
         return None
     return abs(x / t - r) <= 0.006

@@ -18,6 +18,8 @@ from pipeline.match import match_label
 from pipeline.model import Indicator, Issue, Observation
 from pipeline.parse import parse_value
 from pipeline.read import Sheet, a1
+from pipeline.roles import number, percent, target_number
+from pipeline.rows import milestone_state
 from pipeline.tables import clean, role_of, split_unit
 
 SCAN = 15  # rows a wide header may start in
@@ -50,11 +52,53 @@ def wide_columns(
             name, unit = split_unit(group)
             m = match_label(name, indicators) if clean(name) else None
             role = role_of(below, month)
-            if m and m.indicator and m.how != "fuzzy" and role in ("cumulative", "monthly"):
-                found.append(WideColumn(m.indicator, role, c, unit))
+            if m and m.indicator and m.how != "fuzzy":
+                if role in ("cumulative", "monthly", "state", "target", "ratio"):
+                    found.append(WideColumn(m.indicator, role, c, unit))
+                elif role is None and clean(below) in _PROGRESS:
+                    found.append(WideColumn(m.indicator, "progress?", c, unit))
         if found:
-            return r + 1, found
+            return r + 1, _proven(found, rows, r + 2)
     return -1, []
+
+
+_PROGRESS = ("进度", "进度情况")
+
+
+def _proven(
+    columns: list[WideColumn], rows: Sequence[tuple[Any, ...]], start: int
+) -> list[WideColumn]:
+    """The figure columns of each group: ``进度`` counts as the cumulative only when, in some
+    group, 进度 ÷ 目标 = 完成比例 with figures other than 0 and no group contradicts it."""
+    figures = [row for row in rows[start:] if any(isinstance(v, (int, float)) for v in row)]
+    by_ind: dict[str, dict[str, int]] = {}
+    for col in columns:
+        by_ind.setdefault(col.indicator.id, {})[col.role] = col.column
+    proven, broken = False, False
+    for roles in by_ind.values():
+        if not {"progress?", "target", "ratio"} <= roles.keys():
+            continue
+        for row in figures:
+            cells = [row[roles[k]] if roles[k] < len(row) else None for k in _CHECKED]
+            x, t, q = number(cells[0]), target_number(cells[1]), percent(cells[2])
+            if x is None or t is None or q is None or t == 0:
+                continue
+            if abs(x / t - q) > 0.006:
+                broken = True
+            elif x:
+                proven = True
+    keep = "cumulative" if proven and not broken else None
+    out = []
+    for col in columns:
+        if col.role == "progress?":
+            if keep:
+                out.append(WideColumn(col.indicator, keep, col.column, col.unit))
+        elif col.role in ("cumulative", "monthly", "state"):
+            out.append(col)
+    return out
+
+
+_CHECKED = ("progress?", "target", "ratio")
 
 
 def _figure_row(rows: Sequence[tuple[Any, ...]], start: int, department: str) -> int | None:
@@ -108,12 +152,18 @@ def read_wide(
         return [], issues
     row = sheet.rows[r]
     values: dict[str, dict[str, tuple[float, str]]] = {}
+    states: dict[str, tuple[str, str]] = {}
     for col in columns:
         raw = row[col.column] if col.column < len(row) else None
+        cell = a1(r, col.column)
+        if col.indicator.kind == "milestone":
+            state = milestone_state(raw) if isinstance(raw, str) else None
+            if state:
+                states[col.indicator.id] = (state, cell)
+            continue
         if col.unit and col.unit != col.indicator.unit and isinstance(raw, (int, float)):
             raw = f"{raw:.15g}{col.unit}"
         parsed = parse_value(raw, col.indicator.unit)
-        cell = a1(r, col.column)
         if parsed.code:
             severity = "warning" if parsed.code.startswith("W-") else "error"
             issues.append(
@@ -130,7 +180,19 @@ def read_wide(
             )
         elif parsed.value is not None:
             values.setdefault(col.indicator.id, {})[col.role] = (parsed.value, cell)
-    out = []
+    out = [
+        Observation(
+            period,
+            department,
+            iid,
+            None,
+            state=state,
+            source_file=file,
+            source_sheet=sheet.name,
+            source_cell=cell,
+        )
+        for iid, (state, cell) in states.items()
+    ]
     for col in columns:
         got = values.pop(col.indicator.id, None)
         if got is None:
