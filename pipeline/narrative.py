@@ -47,12 +47,24 @@ _NOT_REACHED = re.compile(
 )
 
 
+_SENTENCE = re.compile(r"[，,。；;]|累计|截至|截止|已")
+
+
 def prose_cells(sheets: Sequence[Sheet]) -> Iterator[Prose]:
-    """Every cell of ``sheets`` that may hold sentences with figures."""
+    """Every cell of ``sheets`` that may hold sentences with figures: a text of a sentence's
+    shape (punctuation, 累计, 截至, 已…) in a row that is not a table's (a target such as
+    ``完成1.79万平方米`` beside a name and a unit is no sentence)."""
     for sheet in sheets:
         for r, row in enumerate(sheet.rows):
+            if len({v for v in row if v is not None and v != ""}) > 2:
+                continue
             for c, v in enumerate(row):
-                if isinstance(v, str) and len(v.strip()) >= 8 and re.search(r"\d", v):
+                if (
+                    isinstance(v, str)
+                    and len(v.strip()) >= 8
+                    and re.search(r"\d", v)
+                    and _SENTENCE.search(v)
+                ):
                     yield sheet.name, a1(r, c), v
 
 

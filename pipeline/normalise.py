@@ -20,7 +20,7 @@ from pipeline.model import (
     TargetTable,
 )
 from pipeline.narrative import prose_cells, read_narrative
-from pipeline.period_evidence import MonthMention, mentions, other_month
+from pipeline.period_evidence import MonthMention, mentions, other_month, written_month
 from pipeline.read import Book, CellInfo, Sheet, a1, cell_formats, read_book
 from pipeline.roles import label_columns, with_arithmetic, with_labels
 from pipeline.rows import Outcome, RowContext, process_row
@@ -394,6 +394,25 @@ def _this_months_tables(
     return [t for n, t in enumerate(tables) if n not in other], notes
 
 
+_AS_OF = re.compile(r"(?:截至|截止)(\d{1,2})月(?:底|末|份)|(?<![\d-])1[-－—~至到](\d{1,2})月")
+
+
+def _as_of_in_rows(sheet: Sheet, layout: TableLayout) -> list[MonthMention]:
+    """The months a table's own prose says its figures are as of (``截至4月底累计完成…``)."""
+    out = []
+    for role in ("progress", "remark"):
+        c = layout.columns.get(role)
+        if c is None:
+            continue
+        for r in range(layout.first_data_row, layout.end or len(sheet.rows)):
+            v = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
+            if isinstance(v, str) and len(v) <= 200:
+                for m in _AS_OF.finditer(clean(v)):
+                    month = int(m.group(1) or m.group(2))
+                    out.append(MonthMention(month, sheet.name, a1(r, c), v))
+    return out
+
+
 def _other_month(
     source: SourceFile,
     sheets: Sequence[Sheet],
@@ -415,9 +434,16 @@ def _other_month(
                     (sheet.name, a1(r, c), v) for c, v in enumerate(row) if isinstance(v, str)
                 ]
     found = mentions(texts)  # what the file's contents say beats what its name says
+    if not found:  # no title says: the rows' own 截至4月底累计… (two at least, all alike)
+        as_of = [m for sheet, layout in tables for m in _as_of_in_rows(sheet, layout)]
+        if len(as_of) >= 2 and len({m.month for m in as_of}) == 1:
+            found = as_of
     named = source.period_guess
     if not found and named is not None and named != period and named[:4] == period[:4]:
         found = [MonthMention(int(named[5:7]), "", "", source.name)]
+    if not found and named != period:
+        # nor its name: a 填报日期 before this month was over (7月5日 in the July folder)
+        found = [m for m in written_month(texts, int(period[:4])) if m.month < month]
     hit = other_month(found, month)
     if hit is None:
         return None

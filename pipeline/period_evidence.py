@@ -59,3 +59,26 @@ def other_month(found: list[MonthMention], month: int) -> MonthMention | None:
     if not found or any(m.month == month for m in found):
         return None
     return found[0]
+
+
+_WRITTEN = re.compile(
+    r"(?:填报|报送|填表|制表)?日期[:：]?(20\d{2})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?"
+)
+REPORTING_DAYS = 15  # a report dated in the first days of a month is last month's
+
+
+def written_month(texts: Iterable[tuple[str, str, str]], year: int) -> list[MonthMention]:
+    """The month a file's 填报日期 in ``year`` implies it reports: dated 7月5日, it is
+    June's report (departments report in the first days of the next month); dated 6月28日,
+    June's. A date of another year says nothing (a template's date left unchanged)."""
+    out: list[MonthMention] = []
+    for sheet, cell, text in texts:
+        if not isinstance(text, str) or len(text) > 200:
+            continue
+        for m in _WRITTEN.finditer(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))):
+            month, day = int(m.group(2)), int(m.group(3))
+            if int(m.group(1)) != year or not 1 <= month <= 12 or (month == 1 and day <= 15):
+                continue
+            implied = month if day > REPORTING_DAYS else month - 1
+            out.append(MonthMention(implied, sheet, cell, text))
+    return out

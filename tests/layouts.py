@@ -636,7 +636,7 @@ def choose_columns(
     if rng.random() < 0.3:
         tail.append(Col("remark", rng.choice(H_REMARK)))
     cols += tail
-    if rng.random() < 0.08:
+    if rng.random() < 0.08 and len(cols) > 3:
         cols.insert(rng.randint(2, len(cols) - 1), Col("gap", ""))
         feats.append("spacer_column")
     return cols

@@ -356,7 +356,7 @@ def test_prose_with_a_flood_of_figures_is_read_only_so_far(tmp_path):
     rest were not, and every message quotes the clause cut short."""
     from pipeline.narrative import MAX_FIGURES
 
-    text = "今年完成" + "1个 " * 80_000
+    text = "今年已完成" + "1个 " * 80_000
     res = read(tmp_path, "交通局6月.xlsx", [SheetSpec("Sheet1", [[text]])])
     codes = [i.code for i in res.issues]
     assert codes.count("W-NARRATIVE-TOO-MANY") == 1 and len(codes) <= MAX_FIGURES + 1
