@@ -190,7 +190,15 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_templates(ws: Workspace, period: str, out_dir: Path | None = None) -> list[Path]:
     """Write every department's template for ``period`` into ``out_dir`` (default
-    ``<outputs>/<period>/templates``); return the paths written, in register order."""
+    ``<outputs>/<period>/templates``), under the workspace lock; return the paths written,
+    in register order."""
+    from pipeline.lock import workspace_lock
+
+    with workspace_lock(ws.db, f"minsheng templates --period {period}"):
+        return _write_templates(ws, period, out_dir)
+
+
+def _write_templates(ws: Workspace, period: str, out_dir: Path | None) -> list[Path]:
     forms = plan_forms(ws.targets, period, ws.config, _history(ws.db, period))
     out = Path(out_dir) if out_dir is not None else ws.period_outputs(period) / "templates"
     written: list[Path] = []
