@@ -133,7 +133,7 @@ def _message(exc: BaseException) -> str:
 
         return str(store_error(exc, Path("minsheng.db")))
     assert isinstance(exc, OSError)
-    from pipeline.outputs import describe_os_error
+    from pipeline.errors import describe_os_error
 
     where = os.fsdecode(exc.filename) if exc.filename else "文件"
     return f"无法读写 {where}：{describe_os_error(exc)}"

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import InputError, OutputError
+from pipeline.errors import InputError, OutputError, describe_os_error
 from pipeline.lock import workspace_lock
 from pipeline.outputs import recover
 from pipeline.store import Store
@@ -40,7 +40,7 @@ def forget_period(ws: Workspace, period: str) -> Forgotten:
                 out.rename(doomed)  # gone at once for readers; then removed at leisure
                 shutil.rmtree(doomed)
         except OSError as exc:
-            raise OutputError(f"无法删除输出目录 {out}：{exc.strerror or exc}") from exc
+            raise OutputError(f"无法删除输出目录 {out}：{describe_os_error(exc)}") from exc
     if not runs and removed is None:
         raise InputError(f"历史数据和输出目录中都没有 {period}，无需删除")
     return Forgotten(period, runs, removed)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline._forms_text import STATES as MILESTONE_STATES
 from pipeline.config import Config
-from pipeline.errors import OutputError
+from pipeline.errors import OutputError, describe_os_error
 from pipeline.model import Indicator, Observation, TargetTable
 from pipeline.run import check_period, deadline_of
 from pipeline.workspace import Workspace
@@ -209,5 +209,5 @@ def _write_templates(ws: Workspace, period: str, out_dir: Path | None) -> list[P
             write_atomic(path, render_form(form))
             written.append(path)
     except OSError as exc:
-        raise OutputError(f"无法写入报送模板目录 {out}：{exc}") from exc
+        raise OutputError(f"无法写入报送模板目录 {out}：{describe_os_error(exc)}") from exc
     return written

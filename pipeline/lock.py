@@ -183,13 +183,17 @@ def workspace_lock(db: Path, action: str, *, wait: float | None = None) -> Itera
 
 
 def _acquire(key: str, action: str, wait: float) -> tuple[int, Holder | None]:
-    from pipeline.errors import OutputError
+    from pipeline.errors import OutputError, describe_os_error
 
     try:
         Path(key).parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
-        raise OutputError(f"无法创建工作区锁文件 {key}：{exc.strerror or exc}") from exc
+        try:  # a read-only disk: the lock still works on a read-only descriptor
+            fd = os.open(key, os.O_RDONLY)
+        except OSError:
+            why = describe_os_error(exc)
+            raise OutputError(f"无法创建工作区锁文件 {key}：{why}") from exc
     try:
         deadline = time.monotonic() + wait
         while not _try_lock(fd):
@@ -209,11 +213,9 @@ def _acquire(key: str, action: str, wait: float) -> tuple[int, Holder | None]:
             _user(),
             dt.datetime.now().isoformat(timespec="seconds"),
         )
-        try:
+        # who holds it is for messages only: on a full or read-only disk the lock still holds
+        with contextlib.suppress(OSError):
             _write_holder(fd, me)
-        except OSError as exc:
-            _unlock(fd)
-            raise OutputError(f"无法写入工作区锁文件 {key}：{exc.strerror or exc}") from exc
     except BaseException:
         os.close(fd)
         raise

@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from pipeline.config import Smtp
-from pipeline.errors import InputError, OutputError
+from pipeline.errors import InputError, OutputError, describe_os_error
 from pipeline.lock import workspace_lock
 from pipeline.mail import Outgoing, Problem, build_messages, write_outbox
 from pipeline.outputs import current_in, manifest_of, recover
@@ -63,7 +63,7 @@ def _prepare(
         try:  # a run killed between its commit and its swap: finished now
             recover(out, current)
         except OSError as exc:
-            raise OutputError(f"无法整理输出目录 {out}：{exc.strerror or exc}") from exc
+            raise OutputError(f"无法整理输出目录 {out}：{describe_os_error(exc)}") from exc
         report = report_from_store(store, period, ws.targets, ws.config)
         manifest = manifest_of(out)
         workbook = out / report.workbook_name
@@ -78,7 +78,7 @@ def _prepare(
     try:
         return _write(ws, period, report, workbook, out, date, template_for)
     except OSError as exc:
-        raise OutputError(f"无法写入邮件目录 {out / 'outbox'}：{exc.strerror or exc}") from exc
+        raise OutputError(f"无法写入邮件目录 {out / 'outbox'}：{describe_os_error(exc)}") from exc
 
 
 def _write(

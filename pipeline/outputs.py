@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
 import io
 import json
 import os
@@ -14,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError, OutputError
+from pipeline.errors import InputError, OutputError, describe_os_error
 from pipeline.store import ISSUE_FIELDS, Store
 
 OBSERVATION_COLUMNS = [
@@ -181,17 +180,6 @@ def manifest_of(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def describe_os_error(exc: OSError) -> str:
-    """An OS error as an office reader can act on it."""
-    return {
-        errno.ENOSPC: "磁盘空间已满",
-        errno.EDQUOT: "磁盘配额已用完",
-        errno.EROFS: "磁盘为只读",
-        errno.EACCES: "没有写入权限",
-        errno.EPERM: "没有写入权限",
-    }.get(exc.errno or 0, str(exc))
 
 
 def _merge(src: Path, dst: Path) -> None:

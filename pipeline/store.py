@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -170,6 +171,10 @@ def store_error(exc: sqlite3.Error | OSError, path: Path, writing: bool = True) 
     """An error from SQLite (or the file system under it) as an office reader can act on it."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
+    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) and _disk_is(path, "ro"):
+        name = "SQLITE_READONLY"  # the WAL's shared-memory file cannot be made
+    elif name.startswith("SQLITE_IOERR") and _disk_is(path, "full"):  # ENOSPC on the WAL
+        name = "SQLITE_FULL"
     if name == "SQLITE_FULL" or "full" in text or getattr(exc, "errno", 0) == 28:
         why = "磁盘空间已满，请清理磁盘后重试"
     elif name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
@@ -193,6 +198,18 @@ def store_error(exc: sqlite3.Error | OSError, path: Path, writing: bool = True) 
     if writing:
         return StoreError(f"无法写入历史数据库 {path}：{why}。本次的修改未保存，历史数据保持原样")
     return StoreError(f"无法读取历史数据库 {path}：{why}")
+
+
+def _disk_is(path: Path, what: str) -> bool:
+    """Whether the disk holding ``path`` is read-only (``ro``) or has next to no room left
+    (``full``): SQLite reports both as a plain I/O error or an unopenable file."""
+    try:
+        st = os.statvfs(path.parent)
+    except (OSError, AttributeError):  # Windows has no statvfs: say what SQLite said
+        return False
+    if what == "ro":
+        return bool(st.f_flag & os.ST_RDONLY)
+    return st.f_bavail * st.f_frsize < 64 * 1024
 
 
 @dataclass(frozen=True)
