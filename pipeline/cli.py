@@ -261,10 +261,12 @@ def run(
                 _summary(f"{report.county} {report.period_label}", report, len(data.files))
             )
         lines.extend(f"{county}：未汇总。{why}" for county, why in result.comparison.unread)
-        best = result.comparison.rows[0]
+        lines.extend(f"注意 {notice}" for notice in result.notices)
         skipped = len(result.comparison.unread)
         more = f"（另有 {skipped} 个未汇总）" if skipped else ""
-        lines.append(f"共 {len(result.counties)} 个县区{more}；平均完成进度第一：{best.county}。")
+        rows = result.comparison.rows
+        best = f"；平均完成进度第一：{rows[0].county}" if rows else ""
+        lines.append(f"共 {len(result.counties)} 个县区{more}{best}。")
     else:
         assert result.report is not None and result.data is not None
         lines.append(_summary(result.report.period_label, result.report, len(result.data.files)))

@@ -57,6 +57,7 @@ class JobResult:
     files: tuple[str, ...]  # names of the files written
     counties: tuple[tuple[Report, PeriodData], ...] = ()
     comparison: Comparison | None = None
+    notices: tuple[str, ...] = ()  # what the run met and overcame (a worker replaced)
 
 
 def _submission_issues(data: PeriodData) -> list[Issue]:
@@ -257,7 +258,7 @@ def _run_counties(
     progress: Progress | None,
     workers: int | None,
 ) -> JobResult:
-    from pipeline.fanout import CountyRead, read_counties, workers_for
+    from pipeline.fanout import CountyRead, Unread, read_counties, workers_for
     from pipeline.targets import load_targets
 
     jobs: list[CountyRead] = []
@@ -275,6 +276,7 @@ def _run_counties(
     candidates = _candidates(ws.period_inputs(period))
     prepared: list[Environment] = []  # the comparison page's, made while the workers read
     results: list[tuple[Report, PeriodData]] = []
+    notices: list[str] = []  # a worker replaced: the run says so
     city_csvs = CityCsvs()
     written: list[str] = []
     # each county's CSVs are written as soon as it is stored, while the workers read on;
@@ -293,13 +295,20 @@ def _run_counties(
             workers_for(candidates, workers),
             _counter(candidates, progress),
             meanwhile=lambda: prepared.append(_prepare_comparison(ws)),
+            on_notice=lambda county, message: notices.append(f"{county}：{message}"),
         )
         with contextlib.closing(read):  # a failure below stops the workers at once
             for job, data in zip(jobs, read, strict=True):
                 scoped = store.scoped(job.config.county)
+                if isinstance(data, Unread):  # stuck or killed twice: said, not fatal
+                    unread.append((data.county, data.reason))
+                    scoped.forget_period(period)
+                    continue
                 report = store_period(scoped, data, period, job.targets, job.config, started)
                 results.append((report, data))
                 city_csvs.add(report)
+        if not results:  # every county stuck or lost: nothing to compare, nothing changed
+            raise InputError("；".join(f"{name}：{why}" for name, why in unread))
         written.extend(city_csvs.write(tmp))
         comparison = compare(ws.config.county, [r for r, _ in results], unread)
         t_checked = time.perf_counter()
@@ -312,7 +321,13 @@ def _run_counties(
         _finish_manifest(tmp, manifest, written, t0, t_checked)
         seal(tmp, out)
     return JobResult(
-        None, None, ws.period_outputs(period), tuple(written), tuple(results), comparison
+        None,
+        None,
+        ws.period_outputs(period),
+        tuple(written),
+        tuple(results),
+        comparison,
+        tuple(notices),
     )
 
 
