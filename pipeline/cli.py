@@ -128,10 +128,10 @@ def _message(exc: BaseException) -> str:
 
     if isinstance(exc, PipelineError):
         return str(exc)
-    if isinstance(exc, sqlite3.Error):
-        from pipeline.store import store_error
+    if isinstance(exc, sqlite3.Error):  # a read no part expected to fail
+        from pipeline.store import sqlite_cause
 
-        return str(store_error(exc, Path("minsheng.db")))
+        return f"历史数据库出错：{sqlite_cause(exc, Path.cwd() / 'minsheng.db')}"
     assert isinstance(exc, OSError)
     from pipeline.errors import describe_os_error
 

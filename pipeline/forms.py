@@ -195,7 +195,21 @@ def write_templates(ws: Workspace, period: str, out_dir: Path | None = None) -> 
     from pipeline.lock import workspace_lock
 
     with workspace_lock(ws.db, f"minsheng templates --period {period}"):
+        if out_dir is None and ws.db.is_file():  # a run killed mid-swap: finished first, or
+            _recover(ws, period)  # what is written here would be lost with the old folder
         return _write_templates(ws, period, out_dir)
+
+
+def _recover(ws: Workspace, period: str) -> None:
+    from pipeline.outputs import current_in, recover
+    from pipeline.store import Store
+
+    out = ws.period_outputs(period)
+    with Store(ws.db) as store:
+        try:
+            recover(out, current_in(store, period))
+        except OSError as exc:
+            raise OutputError(f"无法整理输出目录 {out}：{describe_os_error(exc)}") from exc
 
 
 def _write_templates(ws: Workspace, period: str, out_dir: Path | None) -> list[Path]:

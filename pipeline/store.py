@@ -169,6 +169,14 @@ class StoreError(OutputError):
 
 def store_error(exc: sqlite3.Error | OSError, path: Path, writing: bool = True) -> StoreError:
     """An error from SQLite (or the file system under it) as an office reader can act on it."""
+    why = sqlite_cause(exc, path)
+    if writing:
+        return StoreError(f"无法写入历史数据库 {path}：{why}。本次的修改未保存，历史数据保持原样")
+    return StoreError(f"无法读取历史数据库 {path}：{why}")
+
+
+def sqlite_cause(exc: sqlite3.Error | OSError, path: Path) -> str:
+    """What went wrong, in Chinese, judged by SQLite's error and the state of the disk."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
     if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) and _disk_is(path, "ro"):
@@ -195,9 +203,7 @@ def store_error(exc: sqlite3.Error | OSError, path: Path, writing: bool = True) 
         why = "读写磁盘出错（磁盘可能已满、已拔出或损坏）"
     else:
         why = text
-    if writing:
-        return StoreError(f"无法写入历史数据库 {path}：{why}。本次的修改未保存，历史数据保持原样")
-    return StoreError(f"无法读取历史数据库 {path}：{why}")
+    return why
 
 
 def _disk_is(path: Path, what: str) -> bool:

@@ -281,3 +281,19 @@ def test_forget_removes_a_period_stored_by_mistake(ws: Path) -> None:
     assert again.exit_code == 1 and f"历史数据和输出目录中都没有 {PERIOD}" in again.output
     kept = runner.invoke(cli, ["forget", "-p", "2022-05", "-w", str(ws)], input="n\n")
     assert kept.exit_code == 1 and (ws / "outputs" / "2022-05").is_dir()
+
+
+def test_templates_after_a_kill_after_the_commit_finish_the_swap_first(ws: Path) -> None:
+    """`templates` is a writer too: after a run killed between its commit and its swap it
+    swaps the sealed folder in before writing, so the templates it writes are in the
+    outputs that stay (not in the old folder the swap throws away)."""
+    assert _run(_minsheng("run", "-p", PERIOD, "-w", str(ws))).returncode == 0
+    _second_month(ws)
+    killed = _run(_minsheng("run", "-p", PERIOD, "-w", str(ws), point="pipeline.outputs:_swap"))
+    assert killed.returncode == -signal.SIGKILL
+    made = _run(_minsheng("templates", "-p", PERIOD, "-w", str(ws)))
+    assert made.returncode == 0, made.stderr
+    assert _manifest_run(ws) == _stored_run(ws)
+    assert list((ws / "outputs" / PERIOD / "templates").glob("*.xlsx"))
+    assert _run(_minsheng("run", "-p", PERIOD, "-w", str(ws))).returncode == 0
+    assert list((ws / "outputs" / PERIOD / "templates").glob("*.xlsx"))  # carried over
