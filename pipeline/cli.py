@@ -313,6 +313,11 @@ def check(
     is_flag=True,
     help="连同此前已发送过、或上次发送未获服务器确认（“未确认”）的邮件一并重发",
 )
+@click.option(
+    "--resend-unconfirmed",
+    is_flag=True,
+    help="重发上次发送未获服务器确认（“未确认”）的邮件（请先向收件人确认未收到）",
+)
 @click.option("--smtp-host", help="邮件服务器地址（覆盖配置文件）")
 @click.option("--smtp-port", type=int, help="邮件服务器端口（覆盖配置文件）")
 @workspace_options
@@ -322,6 +327,7 @@ def email(
     period: str,
     send: bool,
     resend: bool,
+    resend_unconfirmed: bool,
     smtp_host: str | None,
     smtp_port: int | None,
 ) -> None:
@@ -354,6 +360,7 @@ def email(
             store=store,
             period=period,
             resend=resend,
+            unconfirmed=resend_unconfirmed,
         )
     labels = {
         "sent": "已发送",

@@ -127,8 +127,8 @@ def sync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_dir():
             dirs.append(path)
-        elif path.is_file():
-            _fsync(path, os.O_RDONLY)
+        elif path.is_file():  # Windows flushes a file only through a handle that may write
+            _fsync(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
     for d in reversed(dirs):
         _fsync_dir(d)
 

@@ -4,8 +4,8 @@ Exactly once, as far as SMTP allows: a (message, recipient) pair is claimed in t
 (``sending``, with its Message-ID) before the server is contacted, and marked ``sent`` the
 moment the server answers 250 to the message's DATA — not after QUIT. Between the two the
 message may or may not have arrived; a later send finds the claim and reports it for the
-office to confirm (``--resend`` sends it again, with the same Message-ID). A claim is one
-``INSERT … ON CONFLICT DO NOTHING``: two senders cannot both claim one pair.
+office to confirm (``--resend-unconfirmed`` sends it again, with the same Message-ID). A
+claim is one ``INSERT … ON CONFLICT DO NOTHING``: two senders cannot both claim one pair.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from email.parser import BytesHeaderParser
 from pipeline.config import Smtp
 from pipeline.errors import PipelineError
 from pipeline.mail import Outgoing
-from pipeline.store import Store
+from pipeline.store import SendState, Store
 
 TRANSIENT = (
     smtplib.SMTPServerDisconnected,
@@ -123,8 +123,13 @@ def _with_message_id(raw: bytes, old: str, new: str) -> bytes:
 
 UNCONFIRMED = (
     "上次发送时服务器未确认是否收到（{since}，Message-ID {mid}），请向收件人确认；"
-    "确认未收到后用 --resend 重发"
+    "确认未收到后用 --resend-unconfirmed 重发"
 )
+
+
+def _due(state: SendState | None, resend: bool, unconfirmed: bool) -> bool:
+    """Whether a pair is to be sent now: never claimed, or asked for again."""
+    return resend or state is None or (unconfirmed and state.state == "sending")
 
 
 def deliver(
@@ -135,12 +140,14 @@ def deliver(
     store: Store,
     period: str,
     resend: bool = False,
+    unconfirmed: bool = False,
     retries: int = 3,
     delay: float = 1.0,
     timeout: float = 30.0,
 ) -> list[Delivery]:
     """Send each message to the recipients it has not yet reached (all of them with
-    ``resend``). Each (message, recipient) is claimed in the store before the server is
+    ``resend``; also those whose earlier send is unconfirmed with ``unconfirmed``). Each
+    (message, recipient) is claimed in the store before the server is
     contacted and marked sent as soon as the server accepts the message's DATA; a claim a
     killed send left (``sending``: arrival unknown) is reported ``unconfirmed``, not sent
     blindly. Transient failures before DATA (connection lost, 4xx) are retried ``retries``
@@ -154,14 +161,14 @@ def deliver(
             for r, st in known.items():
                 if st is not None and st.state == "sent":
                     results.append(Delivery(msg.key, r, "skipped", "此前已发送"))
-                elif st is not None:
+                elif st is not None and not unconfirmed:
                     detail = UNCONFIRMED.format(
                         since=st.claimed_at.replace("T", " "), mid=st.message_id
                     )
                     results.append(Delivery(msg.key, r, "unconfirmed", detail))
-        wanted = [r for r in msg.to if resend or known[r] is None]
+        wanted = [r for r in msg.to if _due(known[r], resend, unconfirmed)]
         raw = msg.raw
-        if resend:
+        if resend or unconfirmed:
             earlier = (s.message_id for s in known.values() if s and s.state == "sending")
             raw = _with_message_id(raw, _message_id(raw), next(earlier, ""))
         pending = store.claim(
@@ -172,7 +179,8 @@ def deliver(
             message_id=_message_id(raw),
             token=token,
             when=dt.datetime.now(),
-            takeover=resend,
+            takeover=resend or unconfirmed,
+            unconfirmed_only=not resend,
         )
         results += [
             Delivery(msg.key, r, "skipped", "另一次发送已认领") for r in wanted if r not in pending
@@ -222,7 +230,7 @@ def _send_one(
                     r,
                     "unconfirmed",
                     f"邮件已交给服务器但连接中断、未收到确认（{exc}），请向收件人确认；"
-                    "确认未收到后用 --resend 重发",
+                    "确认未收到后用 --resend-unconfirmed 重发",
                 )
                 for r in pending
             ]

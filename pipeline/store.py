@@ -505,9 +505,11 @@ class Store:
         token: str,
         when: dt.datetime,
         takeover: bool = False,
+        unconfirmed_only: bool = False,
     ) -> list[str]:
         """Claim the message for those recipients nobody has claimed (all of them with
-        ``takeover``: ``--resend``) before contacting the server; return the claimed ones.
+        ``takeover``: ``--resend``; also those left ``sending`` with ``unconfirmed_only``:
+        ``--resend-unconfirmed``) before contacting the server; return the claimed ones.
         One statement per pair decides it, so two senders never both claim one pair."""
         claimed = []
         stamp = when.isoformat(timespec="seconds")
@@ -524,7 +526,8 @@ class Store:
                     new = self.db.execute(
                         "UPDATE send_log SET state = 'sending', subject = ?, message_id = ?, "
                         "claimed_at = ?, claim = ? WHERE county = ? AND period = ? "
-                        "AND message_key = ? AND recipient = ? AND claim != ?",
+                        "AND message_key = ? AND recipient = ? AND claim != ?"
+                        + (" AND state = 'sending'" if unconfirmed_only else ""),
                         (subject, message_id, stamp, token, self.county, period, key, r, token),
                     ).rowcount
                 if new:

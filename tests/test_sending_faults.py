@@ -194,8 +194,8 @@ def test_a_kill_while_waiting_for_quit_sends_nothing_twice(ws: Path, server) -> 
 def test_a_kill_while_waiting_for_the_data_reply_is_reported_not_resent(ws: Path, server):
     """The server received the message but the sender was killed before the reply to DATA:
     whether it arrived is unknown. The next run does not send it blindly — it lists it as
-    未确认 with its Message-ID and exits 1 — and `--resend` sends it again, keeping the
-    Message-ID the recipients may already have."""
+    未确认 with its Message-ID and exits 1 — and `--resend-unconfirmed` sends that one
+    message again (no other), keeping the Message-ID the recipients may already have."""
     handler, port = server
     handler.hold_data = TIMEOUT
     _kill_while_held(ws, port, handler)
@@ -209,10 +209,13 @@ def test_a_kill_while_waiting_for_the_data_reply_is_reported_not_resent(ws: Path
     counts = handler.deliveries()
     assert counts[(str(first["Subject"]), "leader1@yx.gov.cn")] == 1
     assert len(counts) == PAIRS and set(counts.values()) == {1}
-    resent = _send(ws, port, "--resend")
+    resent = _send(ws, port, "--resend-unconfirmed")
     assert resent.returncode == 0, resent.stdout
     again = [msg for _, msg in handler.arrived if msg["Subject"] == first["Subject"]]
     assert len(again) == 2 and again[1]["Message-ID"] == first["Message-ID"]
+    counts = handler.deliveries()  # the unconfirmed message alone went again
+    assert counts[(str(first["Subject"]), "leader1@yx.gov.cn")] == 2
+    assert sum(counts.values()) == PAIRS + 2
     assert set(_states(ws).values()) == {"sent"}
 
 
