@@ -1,6 +1,7 @@
 """Every OS error from the store or the outputs becomes a Chinese message, the store untouched:
 the history database and the outputs folder on a tiny tmpfs that is then filled up or
-remounted read-only (needs root to mount; skipped otherwise, required under CI)."""
+remounted read-only (needs root to mount; skipped otherwise, required under CI), and the
+database held locked by another program."""
 
 from __future__ import annotations
 
@@ -136,21 +137,50 @@ def test_history_database_on_a_full_or_read_only_disk(ws: Path, tmpfs, fault: st
     assert sorted(p.name for p in (ws / "outputs").iterdir()) == [PERIOD]
 
 
-def test_outputs_on_a_full_disk_leave_the_store_as_it_was(ws: Path, tmpfs) -> None:
-    """The outputs folder's disk fills up while the new outputs are written: exit 1 with the
-    folder and cause named; the store did not commit (its run and the outputs still agree)
-    and the previous outputs stand."""
+@pytest.mark.parametrize("fault", ["full", "read-only"])
+def test_outputs_on_a_full_or_read_only_disk_leave_the_store_as_it_was(ws, tmpfs, fault):
+    """The outputs folder's disk fills up while the new outputs are written (or is
+    read-only): exit 1 with the folder and cause named; the store did not commit (its run
+    and the outputs still agree) and the previous outputs stand."""
     fs = tmpfs("out", 1024)
     first = _run("run", "-p", PERIOD, "-w", str(ws), "--outputs", str(fs.path))
     assert first.returncode == 0, first.stderr
     before, manifest = _stored(ws / "minsheng.db"), manifest_of(fs.path / PERIOD)
     (ws / "inputs" / PERIOD / "司法局6月.xlsx").unlink()
-    fs.fill(leave=20_000)
+    if fault == "full":
+        fs.fill(leave=20_000)
+    else:
+        fs.read_only()
     second = _run("run", "-p", PERIOD, "-w", str(ws), "--outputs", str(fs.path))
     assert second.returncode == 1
     assert "Traceback" not in second.stderr
     assert "无法写入" in second.stderr and str(fs.path) in second.stderr
-    assert "磁盘空间已满" in second.stderr
-    fs.unfill()
+    assert ("磁盘空间已满" if fault == "full" else "磁盘为只读") in second.stderr, second.stderr
+    fs.unfill() if fault == "full" else fs.read_only(False)
     assert _stored(ws / "minsheng.db") == before
     assert manifest_of(fs.path / PERIOD) == manifest
+
+
+def test_a_database_another_program_keeps_locked_is_said(ws: Path, monkeypatch) -> None:
+    """Another program (a database browser, say) holds a write lock on the history database
+    past the wait: the run stops with a Chinese message saying the database is in use, and
+    neither the store nor the outputs change. (No root needed.)"""
+    from pipeline import store as store_module
+    from pipeline.errors import OutputError
+    from pipeline.job import run_job
+    from pipeline.workspace import open_workspace
+
+    run_job(open_workspace(ws), PERIOD)
+    before, manifest = _stored(ws / "minsheng.db"), manifest_of(ws / "outputs" / PERIOD)
+    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
+    other = sqlite3.connect(ws / "minsheng.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OutputError) as caught:
+            run_job(open_workspace(ws), PERIOD)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert "数据库正被其他程序占用，请稍后重试" in str(caught.value)
+    assert _stored(ws / "minsheng.db") == before
+    assert manifest_of(ws / "outputs" / PERIOD) == manifest
