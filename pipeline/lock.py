@@ -15,8 +15,10 @@ the previous holder ended without releasing it (and says so).
 On POSIX the lock is ``fcntl.flock`` on the whole file. On Windows it would be
 ``msvcrt.locking`` on one byte far past the holder line (``_WIN_OFFSET``), so the line stays
 readable while the byte is locked; Windows also releases it when the process ends. Nothing
-here forks: the lock belongs to the process that opened the file (``os.open`` makes the
-descriptor non-inheritable, so the sandbox's and the workers' processes do not keep it).
+here forks: the lock belongs to the process that opened the file. ``os.open`` makes the
+descriptor non-inheritable, so the sandbox's reader processes (started anew) never get it;
+a city run's forked county workers share it, and end with the run (``fanout``'s
+``PR_SET_PDEATHSIG``), so a killed run's lock is free once its workers are gone.
 
 Within one process the lock is re-entrant: ``run`` inside ``serve``, or ``email`` preparing
 then sending, take it once.
