@@ -72,7 +72,26 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
         spec = {key: kwargs.pop(key) for key in ("workspace", "inputs", "outputs", "db", "targets")}
         root = spec.pop("workspace")
-        return f(open_workspace(root, **spec), **kwargs)
+        ws = open_workspace(root, **spec)
+        if not getattr(f, "writes", False):  # readers never wait for the lock
+            return f(ws, **kwargs)
+        from pipeline.lock import workspace_lock
+
+        ctx = click.get_current_context()
+        action = " ".join(
+            [
+                "minsheng",
+                ctx.info_name or "",
+                *(["--period", kwargs["period"]] * ("period" in kwargs)),
+            ]
+        )
+        with workspace_lock(ws.db, action) as left:
+            if left is not None:
+                click.echo(
+                    f"注意：上次{left.describe()}未正常结束（进程已不在），已接管工作区锁。",
+                    err=True,
+                )
+            return f(ws, **kwargs)
 
     wrapped: Callable[..., Any] = _handle_errors(opened)
     for opt in reversed(opts):
@@ -80,17 +99,44 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def writes(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a command as a writer: it runs holding the workspace lock (put it below
+    ``@workspace_options``)."""
+    f.writes = True  # type: ignore[attr-defined]
+    return f
+
+
 def _handle_errors(f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import sqlite3
+
         try:
             return f(*args, **kwargs)
-        except PipelineError as exc:
+        except (PipelineError, sqlite3.Error, OSError) as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(_message(exc)) from exc
 
     return wrapper
+
+
+def _message(exc: BaseException) -> str:
+    """The Chinese message for an error: a PipelineError says its own; an error from the
+    history database or the disk that no part turned into one is said plainly here."""
+    import sqlite3
+
+    if isinstance(exc, PipelineError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):  # a read no part expected to fail
+        from pipeline.store import sqlite_cause
+
+        return f"历史数据库出错：{sqlite_cause(exc, Path.cwd() / 'minsheng.db')}"
+    assert isinstance(exc, OSError)
+    from pipeline.errors import describe_os_error
+
+    where = os.fsdecode(exc.filename) if exc.filename else "文件"
+    return f"无法读写 {where}：{describe_os_error(exc)}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -197,6 +243,7 @@ def init(directory: Path) -> None:
     help="汇总多个县区时用几个进程读取（0 为只用本进程；默认文件多时用 2 个）",
 )
 @workspace_options
+@writes
 def run(
     ws: Workspace,
     period: str,
@@ -214,10 +261,12 @@ def run(
                 _summary(f"{report.county} {report.period_label}", report, len(data.files))
             )
         lines.extend(f"{county}：未汇总。{why}" for county, why in result.comparison.unread)
-        best = result.comparison.rows[0]
+        lines.extend(f"注意 {notice}" for notice in result.notices)
         skipped = len(result.comparison.unread)
         more = f"（另有 {skipped} 个未汇总）" if skipped else ""
-        lines.append(f"共 {len(result.counties)} 个县区{more}；平均完成进度第一：{best.county}。")
+        rows = result.comparison.rows
+        best = f"；平均完成进度第一：{rows[0].county}" if rows else ""
+        lines.append(f"共 {len(result.counties)} 个县区{more}{best}。")
     else:
         assert result.report is not None and result.data is not None
         lines.append(_summary(result.report.period_label, result.report, len(result.data.files)))
@@ -259,15 +308,26 @@ def check(
 @cli.command()
 @click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
 @click.option("--send", is_flag=True, help="真正发送（默认只生成 outbox/ 中的 .eml 文件）")
-@click.option("--resend", is_flag=True, help="连同此前已发送过的邮件一并重发")
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="连同此前已发送过、或上次发送未获服务器确认（“未确认”）的邮件一并重发",
+)
+@click.option(
+    "--resend-unconfirmed",
+    is_flag=True,
+    help="重发上次发送未获服务器确认（“未确认”）的邮件（请先向收件人确认未收到）",
+)
 @click.option("--smtp-host", help="邮件服务器地址（覆盖配置文件）")
 @click.option("--smtp-port", type=int, help="邮件服务器端口（覆盖配置文件）")
 @workspace_options
+@writes
 def email(
     ws: Workspace,
     period: str,
     send: bool,
     resend: bool,
+    resend_unconfirmed: bool,
     smtp_host: str | None,
     smtp_port: int | None,
 ) -> None:
@@ -300,14 +360,22 @@ def email(
             store=store,
             period=period,
             resend=resend,
+            unconfirmed=resend_unconfirmed,
         )
-    labels = {"sent": "已发送", "skipped": "已跳过（此前已发送）", "failed": "发送失败"}
+    labels = {
+        "sent": "已发送",
+        "skipped": "已跳过",
+        "unconfirmed": "未确认",
+        "failed": "发送失败",
+    }
     for r in results:
         click.echo(f"{labels[r.status]} {r.recipient}（{r.key}）{r.detail}")
     sent = sum(r.status == "sent" for r in results)
     failed = sum(r.status == "failed" for r in results)
-    click.echo(f"发送 {sent} 个收件人，失败 {failed} 个。")
-    if failed:
+    unconfirmed = sum(r.status == "unconfirmed" for r in results)
+    more = f"，未确认 {unconfirmed} 个（未重发，请向收件人确认）" if unconfirmed else ""
+    click.echo(f"发送 {sent} 个收件人，失败 {failed} 个{more}。")
+    if failed or unconfirmed:
         raise SystemExit(1)
 
 
@@ -369,6 +437,7 @@ def history(
     help="模板保存目录，默认 <输出目录>/<报告期>/templates",
 )
 @workspace_options
+@writes
 def templates(
     ws: Workspace,
     period: str,
@@ -379,6 +448,28 @@ def templates(
 
     for path in write_templates(ws, period, out):
         click.echo(f"已生成 {path}")
+
+
+@cli.command()
+@click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
+@click.option("--yes", is_flag=True, help="不再询问，直接删除")
+@workspace_options
+@writes
+def forget(ws: Workspace, period: str, yes: bool) -> None:
+    """删除误入库的一期：历史数据库中该期的记录和输出目录 outputs/<报告期>/。"""
+    from pipeline.forget import forget_period
+
+    if not yes:
+        click.confirm(
+            f"将删除 {period} 的历史数据和输出目录 {ws.period_outputs(period)}，确定吗？",
+            abort=True,
+        )
+    done = forget_period(ws, period)
+    folder = f"，并删除了 {done.outputs}" if done.outputs else ""
+    click.echo(
+        f"已从历史数据库删除 {period} 的 {done.runs} 次汇总记录{folder}。"
+        "邮件发送记录保留；需要时重新运行 minsheng run --period " + period
+    )
 
 
 def main() -> NoReturn:

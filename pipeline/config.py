@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pipeline._schema import Problem, check, describe, toml_error
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.model import Department
 
 CONFIG_NAME = "minsheng.toml"
 
@@ -69,7 +75,10 @@ sender = "minsheng@localhost"
 
 
 def load_config(workspace: str | Path = ".", path: str | Path | None = None) -> Config:
-    """Read ``minsheng.toml`` from the workspace (or ``path``); missing file → defaults."""
+    """Read ``minsheng.toml`` from the workspace (or ``path``); missing file → defaults.
+    The file is checked against the schema first: every problem (wrong type, out of range,
+    contradicting another value, unknown or misplaced key) is listed with its key and line in
+    one :class:`~pipeline.errors.ConfigError`."""
     workspace = Path(workspace)
     file = Path(path) if path else workspace / CONFIG_NAME
     if not file.is_file():
@@ -77,10 +86,43 @@ def load_config(workspace: str | Path = ".", path: str | Path | None = None) -> 
             raise ConfigError(f"找不到配置文件：{file}")
         return Config(workspace=str(workspace))
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"配置文件 {file} 格式错误：{exc}") from exc
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"配置文件 {file} 格式错误：不是 UTF-8 编码的文本（{exc.reason}）"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件 {file}：{exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {file} 格式错误：{toml_error(str(exc))}") from exc
+    problems = check(data)
+    if problems:
+        raise ConfigError(describe(file, text, problems))
     return _from_dict(data, file, workspace)
+
+
+def check_recipients(cfg: Config, departments: Sequence[Department], workspace: Path) -> None:
+    """Every key of ``[recipients.departments]`` must be a department of the target table
+    (its full name: an alias would never match a message)."""
+    names = {d.name for d in departments}
+    by_alias = {a: d.name for d in departments for a in d.aliases}
+    problems = []
+    for key in cfg.department_emails:
+        if key in names:
+            continue
+        if key in by_alias:
+            why = f"应写目标任务分解表中的全称“{by_alias[key]}”"
+        else:
+            close = difflib.get_close_matches(key, sorted(names), n=1, cutoff=0.5)
+            hint = f"，是否应为“{close[0]}”" if close else ""
+            why = f"不是目标任务分解表中的责任单位{hint}（可用：{'、'.join(sorted(names))}）"
+        problems.append(Problem(("recipients", "departments", key), why))
+    if problems:
+        file = workspace / CONFIG_NAME
+        text = file.read_text(encoding="utf-8") if file.is_file() else ""
+        raise ConfigError(describe(file, text, problems))
 
 
 def _from_dict(data: dict[str, Any], file: Path, workspace: Path) -> Config:
@@ -124,11 +166,7 @@ def _from_dict(data: dict[str, Any], file: Path, workspace: Path) -> Config:
             sender=typed(smtp, "sender", str, Smtp.sender),
         ),
     )
-    if not 1 <= cfg.deadline_day <= 28:
-        raise ConfigError(f"配置文件 {file}：deadline_day 应在 1 到 28 之间")
-    if cfg.smtp.security not in ("none", "starttls", "ssl"):
-        raise ConfigError(f"配置文件 {file}：smtp.security 应为 none、starttls 或 ssl")
-    return cfg
+    return cfg  # ranges and choices: checked by ``check`` before
 
 
 _KIND_NAMES = {str: "文本", int: "整数", float: "数字", list: "列表", bool: "是/否"}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline._forms_text import STATES as MILESTONE_STATES
 from pipeline.config import Config
-from pipeline.errors import OutputError
+from pipeline.errors import OutputError, describe_os_error
 from pipeline.model import Indicator, Observation, TargetTable
 from pipeline.run import check_period, deadline_of
 from pipeline.workspace import Workspace
@@ -190,7 +190,29 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_templates(ws: Workspace, period: str, out_dir: Path | None = None) -> list[Path]:
     """Write every department's template for ``period`` into ``out_dir`` (default
-    ``<outputs>/<period>/templates``); return the paths written, in register order."""
+    ``<outputs>/<period>/templates``), under the workspace lock; return the paths written,
+    in register order."""
+    from pipeline.lock import workspace_lock
+
+    with workspace_lock(ws.db, f"minsheng templates --period {period}"):
+        if out_dir is None and ws.db.is_file():  # a run killed mid-swap: finished first, or
+            _recover(ws, period)  # what is written here would be lost with the old folder
+        return _write_templates(ws, period, out_dir)
+
+
+def _recover(ws: Workspace, period: str) -> None:
+    from pipeline.outputs import current_in, recover
+    from pipeline.store import Store
+
+    out = ws.period_outputs(period)
+    with Store(ws.db) as store:
+        try:
+            recover(out, current_in(store, period))
+        except OSError as exc:
+            raise OutputError(f"无法整理输出目录 {out}：{describe_os_error(exc)}") from exc
+
+
+def _write_templates(ws: Workspace, period: str, out_dir: Path | None) -> list[Path]:
     forms = plan_forms(ws.targets, period, ws.config, _history(ws.db, period))
     out = Path(out_dir) if out_dir is not None else ws.period_outputs(period) / "templates"
     written: list[Path] = []
@@ -201,5 +223,5 @@ def write_templates(ws: Workspace, period: str, out_dir: Path | None = None) -> 
             write_atomic(path, render_form(form))
             written.append(path)
     except OSError as exc:
-        raise OutputError(f"无法写入报送模板目录 {out}：{exc}") from exc
+        raise OutputError(f"无法写入报送模板目录 {out}：{describe_os_error(exc)}") from exc
     return written

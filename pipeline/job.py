@@ -25,6 +25,7 @@ from pipeline.counties import (
     county_rows,
 )
 from pipeline.errors import InputError, TargetTableError
+from pipeline.lock import workspace_lock
 from pipeline.model import Issue, TargetTable
 from pipeline.outputs import (
     ISSUE_COLUMNS,
@@ -32,7 +33,9 @@ from pipeline.outputs import (
     SUBMISSION_COLUMNS,
     CsvText,
     csv_text,
+    current_in,
     format_share,
+    seal,
     staged,
 )
 from pipeline.report import Report
@@ -54,6 +57,7 @@ class JobResult:
     files: tuple[str, ...]  # names of the files written
     counties: tuple[tuple[Report, PeriodData], ...] = ()
     comparison: Comparison | None = None
+    notices: tuple[str, ...] = ()  # what the run met and overcame (a worker replaced)
 
 
 def _submission_issues(data: PeriodData) -> list[Issue]:
@@ -181,14 +185,33 @@ def run_job(
     if not folder.is_dir():
         raise InputError(f"找不到本期的报送文件夹：{folder}（请把各单位报送的文件放入该文件夹）")
     started = started or dt.datetime.now().replace(microsecond=0)
+    with workspace_lock(ws.db, f"minsheng run --period {period}"):
+        return _run_locked(ws, period, folder, started, t0, progress, workers)
+
+
+def _run_locked(
+    ws: Workspace,
+    period: str,
+    folder: Path,
+    started: dt.datetime,
+    t0: float,
+    progress: Progress | None,
+    workers: int | None,
+) -> JobResult:
     counties = county_folders(folder)
     if counties is not None:
         return _run_counties(ws, period, counties, started, t0, progress, workers)
     _refuse_county_run_in_a_city(ws, folder)
     out = ws.period_outputs(period)
     written: list[str] = []
-    # the store commits just before the outputs are swapped in: a failure keeps both as they were
-    with staged(out) as tmp, Store(ws.db) as store, store.transaction():
+    # the new outputs are written and fsynced, then the store commits, then the outputs are
+    # swapped in: a failure keeps both as they were, a kill after the commit is finished by
+    # the next writer's recovery (the manifest names the run the store holds)
+    with (
+        Store(ws.db) as store,
+        staged(out, current_in(store, period)) as tmp,
+        store.transaction(),
+    ):
         data, report = process_period(
             store,
             folder,
@@ -204,7 +227,10 @@ def run_job(
 
         written.extend(render_all(report, tmp, ws))
         manifest = _manifest(period, started, ws.targets.source, [data], report)
+        manifest["run_id"] = store.latest_run(period)
+        manifest["run_ids"] = {"": manifest["run_id"]}
         _finish_manifest(tmp, manifest, written, t0, t_checked)
+        seal(tmp, out)
     return JobResult(report, data, out, tuple(written))
 
 
@@ -232,7 +258,7 @@ def _run_counties(
     progress: Progress | None,
     workers: int | None,
 ) -> JobResult:
-    from pipeline.fanout import CountyRead, read_counties, workers_for
+    from pipeline.fanout import CountyRead, Unread, read_counties, workers_for
     from pipeline.targets import load_targets
 
     jobs: list[CountyRead] = []
@@ -250,13 +276,15 @@ def _run_counties(
     candidates = _candidates(ws.period_inputs(period))
     prepared: list[Environment] = []  # the comparison page's, made while the workers read
     results: list[tuple[Report, PeriodData]] = []
+    notices: list[str] = []  # a worker replaced: the run says so
     city_csvs = CityCsvs()
     written: list[str] = []
     # each county's CSVs are written as soon as it is stored, while the workers read on;
     # the store commits, then the outputs are swapped in: a failure leaves both as they were
+    out = ws.period_outputs(period)
     with (
-        staged(ws.period_outputs(period)) as tmp,
         Store(ws.db) as store,
+        staged(out, current_in(store, period)) as tmp,
         store.transaction(),
     ):
         for name, _ in unread:  # no figures of an earlier run may stand for it
@@ -267,22 +295,39 @@ def _run_counties(
             workers_for(candidates, workers),
             _counter(candidates, progress),
             meanwhile=lambda: prepared.append(_prepare_comparison(ws)),
+            on_notice=lambda county, message: notices.append(f"{county}：{message}"),
         )
         with contextlib.closing(read):  # a failure below stops the workers at once
             for job, data in zip(jobs, read, strict=True):
                 scoped = store.scoped(job.config.county)
+                if isinstance(data, Unread):  # stuck or killed twice: said, not fatal
+                    unread.append((data.county, data.reason))
+                    scoped.forget_period(period)
+                    continue
                 report = store_period(scoped, data, period, job.targets, job.config, started)
                 results.append((report, data))
                 city_csvs.add(report)
+        if not results:  # every county stuck or lost: nothing to compare, nothing changed
+            raise InputError("；".join(f"{name}：{why}" for name, why in unread))
         written.extend(city_csvs.write(tmp))
         comparison = compare(ws.config.county, [r for r, _ in results], unread)
         t_checked = time.perf_counter()
         _write_comparison(tmp, comparison, written, ws, prepared[0] if prepared else None)
         manifest = _manifest(period, started, ws.targets.source, [d for _, d in results], None)
         manifest["counties"] = [r.county for r, _ in results]
+        manifest["run_ids"] = {
+            r.county: store.scoped(r.county).latest_run(period) for r, _ in results
+        }
         _finish_manifest(tmp, manifest, written, t0, t_checked)
+        seal(tmp, out)
     return JobResult(
-        None, None, ws.period_outputs(period), tuple(written), tuple(results), comparison
+        None,
+        None,
+        ws.period_outputs(period),
+        tuple(written),
+        tuple(results),
+        comparison,
+        tuple(notices),
     )
 
 

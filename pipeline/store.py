@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0004_runs_index",
         "CREATE INDEX IF NOT EXISTS runs_county_period ON runs(county, period)",
     ),
+    (
+        # a message is claimed (``sending``, with its Message-ID) before the server is
+        # contacted and marked ``sent`` when the server accepts its DATA: a run killed in
+        # between leaves ``sending``, which the next run reports instead of resending
+        "0005_send_states",
+        """
+        ALTER TABLE send_log ADD COLUMN state TEXT NOT NULL DEFAULT 'sent';
+        ALTER TABLE send_log ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE send_log ADD COLUMN claimed_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE send_log ADD COLUMN claim TEXT NOT NULL DEFAULT ''
+    """,
+    ),
 ]
 
 # issues.csv's contract columns, which are also Issue's field names
@@ -141,6 +154,71 @@ BUSY_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
+class SendState:
+    """A (message, recipient) pair's line in the send log."""
+
+    state: str  # sending (claimed, not known to have arrived), sent
+    message_id: str
+    claimed_at: str
+    sent_at: str  # when the server last accepted it ("" never)
+
+
+class StoreError(OutputError):
+    """The history database could not be read or written; nothing was changed."""
+
+
+def store_error(exc: sqlite3.Error | OSError, path: Path, writing: bool = True) -> StoreError:
+    """An error from SQLite (or the file system under it) as an office reader can act on it."""
+    why = sqlite_cause(exc, path)
+    if writing:
+        return StoreError(f"无法写入历史数据库 {path}：{why}。本次的修改未保存，历史数据保持原样")
+    return StoreError(f"无法读取历史数据库 {path}：{why}")
+
+
+def sqlite_cause(exc: sqlite3.Error | OSError, path: Path) -> str:
+    """What went wrong, in Chinese, judged by SQLite's error and the state of the disk."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) and _disk_is(path, "ro"):
+        name = "SQLITE_READONLY"  # the WAL's shared-memory file cannot be made
+    elif name.startswith("SQLITE_IOERR") and _disk_is(path, "full"):  # ENOSPC on the WAL
+        name = "SQLITE_FULL"
+    if name == "SQLITE_FULL" or "full" in text or getattr(exc, "errno", 0) == 28:
+        why = "磁盘空间已满，请清理磁盘后重试"
+    elif name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        why = "文件或所在目录只读，请检查权限"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        why = "数据库正被其他程序占用，请稍后重试"
+    elif name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        why = "无法打开文件（目录不存在或没有权限）"
+    elif name in ("SQLITE_PERM", "SQLITE_AUTH") or getattr(exc, "errno", 0) in (1, 13):
+        why = "没有读写权限"
+    elif (
+        name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+        or "malformed" in text
+        or "not a database" in text
+    ):
+        why = "文件已损坏或不是 minsheng 的历史数据库，请用备份恢复"
+    elif name.startswith("SQLITE_IOERR") or "I/O" in text:
+        why = "读写磁盘出错（磁盘可能已满、已拔出或损坏）"
+    else:
+        why = text
+    return why
+
+
+def _disk_is(path: Path, what: str) -> bool:
+    """Whether the disk holding ``path`` is read-only (``ro``) or has next to no room left
+    (``full``): SQLite reports both as a plain I/O error or an unopenable file."""
+    try:
+        st = os.statvfs(path.parent)
+    except (OSError, AttributeError):  # Windows has no statvfs: say what SQLite said
+        return False
+    if what == "ro":
+        return bool(st.f_flag & os.ST_RDONLY)
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+@dataclass(frozen=True)
 class StoredFile:
     name: str
     sha256: str
@@ -163,9 +241,13 @@ class Store:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS)
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"无法打开历史数据库 {self.path}：{exc}") from exc
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.migrate()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.migrate()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise store_error(exc, self.path) from exc
 
     def scoped(self, county: str) -> Store:
         """The same database, seen as ``county``'s history (shares the connection)."""
@@ -291,13 +373,20 @@ class Store:
         if self.db.in_transaction:
             yield
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise store_error(exc, self.path) from exc
             raise
-        self.db.execute("COMMIT")
 
     def save_period(
         self,
@@ -362,6 +451,22 @@ class Store:
         assert run_id is not None
         return run_id
 
+    def latest_run(self, period: str) -> int | None:
+        """The id of the run whose records the store holds for the period (None: none)."""
+        row = self.db.execute(
+            "SELECT max(id) FROM runs WHERE county = ? AND period = ?", (self.county, period)
+        ).fetchone()
+        return row[0] if row else None
+
+    def forget_everywhere(self, period: str) -> int:
+        """Remove the period from every county's history (a period stored by mistake);
+        the send log stays (it records what was delivered). Returns the runs removed."""
+        with self.transaction():
+            runs = self.db.execute("DELETE FROM runs WHERE period = ?", (period,)).rowcount
+            for table in PERIOD_TABLES:
+                self.db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
+        return runs
+
     def forget_period(self, period: str) -> None:
         """Remove the period's records (a county a city's run could not summarise: its old
         figures must not stand beside everyone else's new ones)."""
@@ -377,18 +482,85 @@ class Store:
     # --- e-mail send log ----------------------------------------------------------------
 
     def sent(self, period: str) -> set[tuple[str, str]]:
-        """(message key, recipient) pairs already delivered for the period."""
+        """(message key, recipient) pairs the server accepted for the period."""
+        return {k for k, v in self.send_states(period).items() if v.state == "sent"}
+
+    def send_states(self, period: str) -> dict[tuple[str, str], SendState]:
+        """Every (message key, recipient) pair of the period's send log."""
         rows = self.db.execute(
-            "SELECT message_key, recipient FROM send_log WHERE county = ? AND period = ?",
+            "SELECT message_key, recipient, state, message_id, claimed_at, sent_at "
+            "FROM send_log WHERE county = ? AND period = ?",
             (self.county, period),
         )
-        return {(k, r) for k, r in rows}
+        return {(k, r): SendState(*rest) for k, r, *rest in rows}
 
-    def record_sent(
-        self, period: str, key: str, recipient: str, subject: str, when: dt.datetime
+    def claim(
+        self,
+        period: str,
+        key: str,
+        recipients: Sequence[str],
+        *,
+        subject: str,
+        message_id: str,
+        token: str,
+        when: dt.datetime,
+        takeover: bool = False,
+        unconfirmed_only: bool = False,
+    ) -> list[str]:
+        """Claim the message for those recipients nobody has claimed (all of them with
+        ``takeover``: ``--resend``; also those left ``sending`` with ``unconfirmed_only``:
+        ``--resend-unconfirmed``) before contacting the server; return the claimed ones.
+        One statement per pair decides it, so two senders never both claim one pair."""
+        claimed = []
+        stamp = when.isoformat(timespec="seconds")
+        with self.transaction():
+            for r in recipients:
+                new = self.db.execute(
+                    "INSERT INTO send_log (county, period, message_key, recipient, subject, "
+                    "sent_at, state, message_id, claimed_at, claim) "
+                    "VALUES (?, ?, ?, ?, ?, '', 'sending', ?, ?, ?) "
+                    "ON CONFLICT (county, period, message_key, recipient) DO NOTHING",
+                    (self.county, period, key, r, subject, message_id, stamp, token),
+                ).rowcount
+                if not new and takeover:
+                    new = self.db.execute(
+                        "UPDATE send_log SET state = 'sending', subject = ?, message_id = ?, "
+                        "claimed_at = ?, claim = ? WHERE county = ? AND period = ? "
+                        "AND message_key = ? AND recipient = ? AND claim != ?"
+                        + (" AND state = 'sending'" if unconfirmed_only else ""),
+                        (subject, message_id, stamp, token, self.county, period, key, r, token),
+                    ).rowcount
+                if new:
+                    claimed.append(r)
+        return claimed
+
+    def mark_sent(
+        self, period: str, key: str, recipients: Sequence[str], token: str, when: dt.datetime
     ) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO send_log (county, period, message_key, recipient, subject, "
-            "sent_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (self.county, period, key, recipient, subject, when.isoformat(timespec="seconds")),
-        )
+        """The server accepted the message for these recipients (its reply to DATA)."""
+        with self.transaction():
+            self.db.executemany(
+                "UPDATE send_log SET state = 'sent', sent_at = ? WHERE county = ? "
+                "AND period = ? AND message_key = ? AND recipient = ? AND claim = ?",
+                [
+                    (when.isoformat(timespec="seconds"), self.county, period, key, r, token)
+                    for r in recipients
+                ],
+            )
+
+    def release(self, period: str, key: str, recipients: Sequence[str], token: str) -> None:
+        """The message certainly did not reach these recipients: drop this sender's claim
+        (a pair delivered before, taken over by ``--resend``, is ``sent`` again)."""
+        with self.transaction():
+            for r in recipients:
+                where = (self.county, period, key, r, token)
+                self.db.execute(
+                    "UPDATE send_log SET state = 'sent' WHERE county = ? AND period = ? "
+                    "AND message_key = ? AND recipient = ? AND claim = ? AND sent_at != ''",
+                    where,
+                )
+                self.db.execute(
+                    "DELETE FROM send_log WHERE county = ? AND period = ? AND message_key = ? "
+                    "AND recipient = ? AND claim = ? AND state = 'sending'",
+                    where,
+                )

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import CONFIG_NAME, DEFAULT_TOML, Config, load_config
+from pipeline.config import CONFIG_NAME, DEFAULT_TOML, Config, check_recipients, load_config
 from pipeline.errors import InputError
 from pipeline.model import TargetTable
 
@@ -58,13 +58,15 @@ def open_workspace(
     root = Path(root)
     config = load_config(root)
     targets_file = targets or (Path(config.targets) if config.targets else None)
+    table = load_targets(targets_file)
+    check_recipients(config, table.departments, root)
     return Workspace(
         root=root,
         inputs=inputs or root / "inputs",
         outputs=outputs or root / "outputs",
         db=db or root / DB_NAME,
         config=config,
-        targets=load_targets(targets_file),
+        targets=table,
     )
 
 

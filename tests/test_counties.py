@@ -257,15 +257,21 @@ def _dies_on_the_second_county(index: int):
 @pytest.mark.skipif(
     __import__("sys").platform != "linux", reason="the worker processes are forked (Linux)"
 )
-def test_a_killed_worker_costs_time_not_counties(monkeypatch, tmp_path):
-    """When a worker dies, the counties it had not delivered are read in this process."""
+def test_a_worker_killed_twice_costs_only_its_county(monkeypatch, tmp_path):
+    """Issue #19.5: when a worker dies, the counties not yet delivered are read again by
+    fresh workers one at a time, and the run says so; the county whose worker dies again is
+    reported unread with the reason, the others are read as one process reads them."""
     from pipeline import fanout
 
     build(tmp_path)
     jobs = _jobs(tmp_path)
     alone = list(fanout.read_counties(jobs, {}, workers=0))
     monkeypatch.setattr(fanout, "_read", _dies_on_the_second_county)
-    assert list(fanout.read_counties(jobs, {}, workers=2)) == alone
+    heard: list[str] = []
+    got = list(fanout.read_counties(jobs, {}, workers=2, on_notice=lambda c, m: heard.append(m)))
+    assert [got[0], got[2]] == [alone[0], alone[2]]
+    assert got[1] == fanout.Unread("黄山市", "读取该县区的进程两次意外终止（可能内存不足）")
+    assert heard == ["读取进程意外终止，已换新的进程重新读取"]
 
 
 def test_the_benchmark_counties_are_read_completely(tmp_path):

@@ -462,6 +462,7 @@ def test_store_upgrades_an_older_database(tmp_path):
             "0002_send_log",
             "0003_county",
             "0004_runs_index",
+            "0005_send_states",
         ]
         assert store.sent("2022-06") == set()
         plan = store.db.execute(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import OutputError
+from pipeline.errors import OutputError, describe_os_error
 from pipeline.render.jinja import make_env, render_template
 from pipeline.report import Report, TrendRow
 
@@ -144,4 +144,4 @@ def _write_atomic(path: Path, data: bytes) -> None:
             tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise OutputError(f"无法写入报告 {path}：{exc}") from exc
+        raise OutputError(f"无法写入报告 {path}：{describe_os_error(exc)}") from exc

@@ -15,7 +15,7 @@ from pathlib import Path
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.workbook import Workbook
 
-from pipeline.errors import OutputError
+from pipeline.errors import OutputError, describe_os_error
 from pipeline.render import _xlsx_overview, _xlsx_sheets
 from pipeline.render._xlsx_layout import BASE, Styles
 from pipeline.report import Report
@@ -47,7 +47,7 @@ def write_workbook(report: Report, path: Path) -> None:
         os.replace(tmp, path)
     except (OSError, FileCreateError) as exc:
         _discard(tmp)
-        raise OutputError(f"无法写入汇总表 {path}：{exc}") from exc
+        raise OutputError(f"无法写入汇总表 {path}：{describe_os_error(exc)}") from exc
     except BaseException:
         _discard(tmp)
         raise
