@@ -265,3 +265,24 @@ def test_status_chips_follow_the_models_lights(pages: dict[str, str], report: Re
     chips = re.findall(r'<span class="chip chip-(\w+)">([^<]+)</span>', pages["full"])
     for task in report.tasks:
         assert (task.light, task.status) in chips
+
+
+def test_task_lines_explain_their_status(pages: dict[str, str], report: Report) -> None:
+    """Each task line carries its status with the indicator that drives it, and a completion
+    figure that fits the task's kind: a task of milestones only shows how many are done, not
+    ``0.0%`` beside 推进中."""
+    tasks = pages["full"].split('id="tasks"', 1)[1].split("</section>", 1)[0]
+    for t in report.tasks:
+        assert str(escape(t.status_reason)) in tasks
+    milestones_only = [
+        t
+        for t in report.tasks
+        if all(
+            report.indicators[[r.id for r in report.indicators].index(i)].kind == "milestone"
+            for i in t.indicator_ids
+        )
+    ]
+    assert milestones_only
+    for t in milestones_only:
+        line = tasks.split(f'<span class="task-no">{t.id}</span>', 1)[1].split("</li>", 1)[0]
+        assert "0.0%" not in line and "个节点" in line
