@@ -164,6 +164,10 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
             bar.__exit__(None, None, None)
 
 
+def _month(period: str) -> str:
+    return f"{period[:4]}年{int(period[5:7])}月"
+
+
 def _summary(label: str, report: Any, files: int) -> str:
     h = report.headline
     return (
@@ -223,6 +227,16 @@ def run(
         lines.append(_summary(result.report.period_label, result.report, len(result.data.files)))
     lines.append(f"输出目录：{result.outputs}")
     lines.extend(f"  {name}" for name in sorted(result.files))
+    for again in result.rerun:  # later months built on this one: run again, said so
+        label = again.report.period_label if again.report else again.outputs.name
+        lines.append(f"{label}的汇总用到{_month(period)}的数据，已重新汇总：{again.outputs}")
+        if again.report is not None and again.data is not None:
+            lines.append("  " + _summary(label, again.report, len(again.data.files)))
+    for month, why in result.stale:
+        lines.append(
+            f"注意：{month} 的汇总用到{_month(period)}的数据，但未能重新汇总（{why}），"
+            f"其结果已过时，请运行 minsheng run --period {month}"
+        )
     click.echo("\n".join(lines))
 
 

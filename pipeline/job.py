@@ -24,7 +24,7 @@ from pipeline.counties import (
     county_folders,
     county_rows,
 )
-from pipeline.errors import InputError, TargetTableError
+from pipeline.errors import InputError, PipelineError, TargetTableError
 from pipeline.model import Issue, TargetTable
 from pipeline.outputs import (
     ISSUE_COLUMNS,
@@ -54,6 +54,10 @@ class JobResult:
     files: tuple[str, ...]  # names of the files written
     counties: tuple[tuple[Report, PeriodData], ...] = ()
     comparison: Comparison | None = None
+    # later months of the year that build on this one (their cumulatives, idle months, checks
+    # and trend), run again after it: what each gave, and those that could not be re-run
+    rerun: tuple[JobResult, ...] = ()
+    stale: tuple[tuple[str, str], ...] = ()  # (period, why it was not re-run)
 
 
 def _submission_issues(data: PeriodData) -> list[Issue]:
@@ -171,10 +175,51 @@ def run_job(
     started: dt.datetime | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    later: bool = True,
 ) -> JobResult:
     """Run one period end to end; the data's problems are in the outputs, not exceptions.
     An inputs folder of county sub-folders is a multi-county run, its counties read by
-    ``workers`` processes (None: as ``fanout.workers_for`` judges)."""
+    ``workers`` processes (None: as ``fanout.workers_for`` judges).
+
+    The later months of the same year already in the store were checked and reported
+    against the history this run has just replaced (a June run before May's says June lacks
+    May's cumulative): with ``later`` they are run again, in order, each as its own run; one
+    whose inputs are gone or that fails is listed in ``stale`` for the office to re-run."""
+    result = _run_one(ws, period, started=started, progress=progress, workers=workers)
+    if not later:
+        return result
+    rerun: list[JobResult] = []
+    stale: list[tuple[str, str]] = []
+    for month in later_periods(ws, period):
+        if not ws.period_inputs(month).is_dir():
+            stale.append((month, f"找不到报送文件夹 {ws.period_inputs(month)}"))
+            continue
+        try:
+            rerun.append(_run_one(ws, month, workers=workers))
+        except PipelineError as exc:
+            stale.append((month, str(exc)))
+    return replace(result, rerun=tuple(rerun), stale=tuple(stale))
+
+
+def later_periods(ws: Workspace, period: str) -> list[str]:
+    """Stored months of the same year after ``period`` (a city's: any county's)."""
+    if not ws.db.exists():
+        return []
+    with Store(ws.db) as store:
+        stored = set(store.periods())
+        for county in store.counties():
+            stored.update(store.scoped(county).periods())
+    return sorted(p for p in stored if p[:4] == period[:4] and p > period)
+
+
+def _run_one(
+    ws: Workspace,
+    period: str,
+    *,
+    started: dt.datetime | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> JobResult:
     t0 = time.perf_counter()
     check_period(period)
     folder = ws.period_inputs(period)
