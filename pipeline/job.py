@@ -27,6 +27,7 @@ from pipeline.counties import (
 from pipeline.errors import InputError, PipelineError, TargetTableError
 from pipeline.model import Issue, TargetTable
 from pipeline.outputs import (
+    CSV_ENCODING,
     ISSUE_COLUMNS,
     OBSERVATION_COLUMNS,
     SUBMISSION_COLUMNS,
@@ -353,7 +354,7 @@ def _write_comparison(
             [*COUNTY_COLUMNS, *(f"task_{i}" for i in comparison.task_ids), "note"],
             county_rows(comparison),
         ),
-        encoding="utf-8",
+        encoding=CSV_ENCODING,
     )
     written.append("counties.csv")
     written.extend(write_comparison(comparison, tmp, ws.template_dirs, env))
@@ -438,7 +439,10 @@ def csv_tables(report: Report) -> dict[str, tuple[list[str], list[list[object]]]
         ),
         "submissions.csv": (
             SUBMISSION_COLUMNS,
-            [[s.department, s.status, s.file, s.received_at] for s in report.submissions],
+            [
+                [s.department, s.status, s.file, s.received_at, s.status_label]
+                for s in report.submissions
+            ],
         ),
     }
 
@@ -447,7 +451,7 @@ def write_csvs(report: Report, out: Path) -> list[str]:
     """One county's three CSV files in ``out``."""
     tables = csv_tables(report)
     for name, (header, rows) in tables.items():
-        (out / name).write_text(csv_text(header, rows), encoding="utf-8")
+        (out / name).write_text(csv_text(header, rows), encoding=CSV_ENCODING)
     return list(tables)
 
 
@@ -466,5 +470,5 @@ class CityCsvs:
 
     def write(self, out: Path) -> list[str]:
         for name, text in self.texts.items():
-            (out / name).write_text(text.text(), encoding="utf-8")
+            (out / name).write_text(text.text(), encoding=CSV_ENCODING)
         return list(self.texts)

@@ -38,7 +38,7 @@ def run(ws_root: Path, period: str):
 
 
 def table(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -406,17 +406,25 @@ def test_discover_keeps_what_it_read_within_bounds(monkeypatch, tmp_path):
 
 
 def test_csv_contract_columns(tmp_path):
-    """The three CSV files carry exactly the contract's header rows."""
+    """The three CSV files carry exactly the contract's header rows, UTF-8 with a BOM (Excel
+    on Chinese Windows opened them garbled without one); submissions.csv has a Chinese label
+    beside each status code."""
     submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
     run(tmp_path, "2022-06")
     out = tmp_path / "outputs/2022-06"
-    heads = {p.name: p.read_text(encoding="utf-8").splitlines()[0] for p in out.glob("*.csv")}
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in out.glob("*.csv"))
+    heads = {p.name: p.read_text(encoding="utf-8-sig").splitlines()[0] for p in out.glob("*.csv")}
     assert heads == {
         "observations.csv": "period,department,task_id,indicator_id,value,monthly_value,target,"
         "unit,progress,expected_progress,status,source_file,source_sheet,source_cell",
         "issues.csv": "severity,code,department,file,sheet,cell,indicator_id,message",
-        "submissions.csv": "department,status,files,received_at",
+        "submissions.csv": "department,status,files,received_at,status_label",
     }
+    labels = {
+        r["department"]: (r["status"], r["status_label"]) for r in table(out / "submissions.csv")
+    }
+    assert labels["县司法局"] in (("on_time", "按时报送"), ("late", "逾期报送"))
+    assert labels["县残联"] == ("missing", "未报送")
     row = obs(tmp_path, "2022-06")["18.1"]
     assert row == {
         "period": "2022-06",
