@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -225,7 +226,10 @@ def _run_one(
     check_period(period)
     folder = ws.period_inputs(period)
     if not folder.is_dir():
-        raise InputError(f"找不到本期的报送文件夹：{folder}（请把各单位报送的文件放入该文件夹）")
+        raise InputError(
+            f"找不到本期的报送文件夹：{folder}（请把各单位报送的文件放入该文件夹）"
+            + _rename_hint(ws.inputs, period)
+        )
     started = started or dt.datetime.now().replace(microsecond=0)
     counties = county_folders(folder)
     if counties is not None:
@@ -252,6 +256,28 @@ def _run_one(
         manifest = _manifest(period, started, ws.targets.source, [data], report)
         _finish_manifest(tmp, manifest, written, t0, t_checked)
     return JobResult(report, data, out, tuple(written))
+
+
+_MONTH_NAME = re.compile(
+    r"^(?:(?P<year>20\d{2})\s*(?:年|[-_.\s/])?\s*)?(?P<month>1[0-2]|0?[1-9])\s*(?:月份?|月报)?$"
+)
+
+
+def _rename_hint(inputs: Path, period: str) -> str:
+    """When the month's folder exists under another name (``2022年7月``, ``2022.7``, ``7月``),
+    say which one and what to call it; folders are never renamed for the office."""
+    if not inputs.is_dir():
+        return ""
+    year, month = int(period[:4]), int(period[5:7])
+    found = []
+    for entry in sorted(inputs.iterdir()):
+        m = _MONTH_NAME.match(entry.name.strip())
+        if entry.is_dir() and m and int(m["month"]) == month and int(m["year"] or year) == year:
+            found.append(entry.name)
+    if not found:
+        return ""
+    names = "、".join(f"“{n}”" for n in found)
+    return f"。{inputs} 中有文件夹{names}，如果是本期的报送文件，请把它改名为“{period}”"
 
 
 def _refuse_county_run_in_a_city(ws: Workspace, folder: Path) -> None:
