@@ -50,6 +50,9 @@ def prepare_emails(
     workbook = out / report.workbook_name
     if not workbook.is_file():
         raise InputError(f"找不到汇总表 {workbook}，请先运行 minsheng run --period {period}")
+    from pipeline.render.html import html_names
+
+    page = out / html_names(report)[0]
     env = make_env(ws.template_dirs)
     messages, problems = build_messages(
         report,
@@ -57,6 +60,7 @@ def prepare_emails(
         leaders=ws.config.leaders,
         department_emails=ws.config.department_emails,
         workbook=workbook,
+        html_report=page if page.is_file() else None,
         template_for=template_for or _department_template(ws, period, out / "templates"),
         sender=ws.config.smtp.sender,
         office=ws.config.office_contact,
