@@ -148,6 +148,8 @@ class Report:
     trend_periods: tuple[str, ...]
     trend: tuple[TrendRow, ...]
     version: str
+    public_period: str = ""  # 公示期 and 监督电话 for the 公示版 (minsheng.toml)
+    hotline: str = ""
 
     @property
     def workbook_name(self) -> str:
@@ -263,6 +265,8 @@ def build_report(
     issues: Sequence[Issue],
     history: Sequence[Observation],
     version: str,
+    public_period: str = "",
+    hotline: str = "",
 ) -> Report:
     """Assemble the report model from the run's results (``submissions``: department, status,
     file, received time; ``history``: stored observations of the year, this period included)."""
@@ -379,6 +383,8 @@ def build_report(
         trend_periods=periods,
         trend=trend,
         version=version,
+        public_period=public_period,
+        hotline=hotline,
     )
 
 
