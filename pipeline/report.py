@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from pipeline.model import COMPARATOR_SIGNS, Issue, Observation, TargetTable
-from pipeline.progress import IndicatorProgress, TaskProgress
+from pipeline.model import COMPARATOR_SIGNS, Indicator, Issue, Observation, TargetTable
+from pipeline.progress import IndicatorProgress, TaskProgress, expected_share
 from pipeline.targets import format_number
 
 SUBMISSION_LABELS = {
@@ -108,6 +108,8 @@ class TrendRow:
     unit: str
     target: float | None
     values: tuple[float | None, ...]  # one per Report.trend_periods
+    # 序时: the figure expected by each month's end (count indicators; None for the others)
+    expected: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,7 @@ def build_report(
             ind.unit,
             ind.target,
             tuple(by_key.get((ind.id, p)) for p in periods),
+            tuple(_expected_figure(ind, p) for p in periods),
         )
         for ind in targets.indicators
         if ind.kind != "milestone"
@@ -386,6 +389,12 @@ def build_report(
         public_period=public_period,
         hotline=hotline,
     )
+
+
+def _expected_figure(ind: Indicator, period: str) -> float | None:
+    """序时 as a figure in the indicator's unit: the target times the share expected."""
+    share = expected_share(ind, period)
+    return None if share is None or ind.target is None else round(ind.target * share, 6)
 
 
 def _id_key(iid: str) -> tuple[int, int]:

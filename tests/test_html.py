@@ -326,3 +326,33 @@ def test_default_config_lists_the_public_keys() -> None:
 
     data = tomllib.loads(DEFAULT_TOML)
     assert data["公示期"] == "" and data["监督电话"] == ""
+
+
+def test_trend_chart_has_schedule_line_and_labels_beside_the_plot() -> None:
+    """A count indicator's chart draws 序时 (target × m/12 by month); the last figure's and
+    the target's labels sit right of the plotted area and apart from each other, even when
+    the figure equals the target (they overlapped the data and each other)."""
+    import dataclasses
+
+    from pipeline.render.html import LABEL_GAP
+    from pipeline.report import TrendRow
+
+    base = make_report()
+    row = TrendRow("9.9", 9, "示例", "个", 12.0, (4.0, 12.0), (5.0, 6.0))
+    rpt = dataclasses.replace(base, trend=(row,), trend_periods=("2022-05", "2022-06"))
+    (chart,) = trend_charts(rpt)
+    # 0 at the bottom, 12 (the target, the largest) at the top: 5 and 6 in between
+    span = BOTTOM - TOP
+    assert chart.expected_line == (
+        f"{float(LEFT)},{round(BOTTOM - 5 / 12 * span, 1)} "
+        f"{float(RIGHT)},{round(BOTTOM - 6 / 12 * span, 1)}"
+    )
+    assert chart.label_x > max(p.x for p in chart.points) + 3
+    assert chart.target_label_y is not None
+    assert abs(chart.value_label_y - chart.target_label_y) >= LABEL_GAP
+    road = next(t for t in base.trend if t.indicator_id == "1.1")
+    assert road.expected == tuple(
+        round(2.123 * round(int(p[5:]) / 12, 6), 6) for p in base.trend_periods
+    )
+    level = next(t for t in base.trend if t.indicator_id == "8.1")
+    assert set(level.expected) == {None}
