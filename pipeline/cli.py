@@ -213,6 +213,31 @@ def init(directory: Path) -> None:
 
 
 @cli.command()
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("民生实事示例")
+)
+@_handle_errors
+def demo(directory: Path) -> None:
+    """生成示例：新建工作区，放入示例报送文件（2022年5月、6月）并汇总，看看会得到什么。"""
+    from pipeline.demo import make_demo
+    from pipeline.job import run_job
+    from pipeline.workspace import open_workspace
+
+    months = make_demo(directory)
+    ws = open_workspace(directory)
+    for month in months:
+        result = run_job(ws, month, later=False)
+        assert result.report is not None and result.data is not None
+        click.echo(_summary(result.report.period_label, result.report, len(result.data.files)))
+    out = ws.period_outputs(months[-1]).resolve()
+    click.echo(
+        f"示例已生成：{out}\n"
+        "用浏览器打开其中的 .html 文件、用 Excel 打开 .xlsx 文件，即可看到报表；"
+        f"示例报送文件在 {(directory / 'inputs').resolve()}"
+    )
+
+
+@cli.command()
 @click.option("--period", "-p", required=True, metavar="报告期", help=PERIOD_HELP, callback=_period)
 @click.option(
     "--workers",

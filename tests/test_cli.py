@@ -26,6 +26,7 @@ TOP_HELP = """\
 
 命令：
   check      立即检查报送文件，列出其中的问题（有错误时退出码为 1）。
+  demo       生成示例：新建工作区，放入示例报送文件（2022年5月、6月）并汇总，看看会得到什么。
   email      生成并发送本期邮件：领导汇总、各单位反馈、未报送单位催报（默认试运行）。
   history    显示某个指标（编号，如 2.2）逐月的累计完成情况。
   init       新建一个工作区：inputs/、outputs/、minsheng.toml 和可修改的模板。
@@ -242,3 +243,31 @@ def test_a_month_folder_named_otherwise_gets_a_rename_hint(tmp_path, name):
     assert result.exit_code == 1
     assert f"中有文件夹“{name}”，如果是本期的报送文件，请把它改名为“2022-07”" in result.output
     assert "2022年6月" not in result.output
+
+
+def test_demo_makes_a_workspace_and_runs_the_samples(tmp_path, monkeypatch):
+    """``minsheng demo`` (no make, no source tree needed) makes a workspace with the sample
+    months and runs them — also where there is no ``fork`` (Windows): nothing it runs needs
+    one."""
+    import multiprocessing
+
+    from pipeline import fanout
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr("sys.platform", "win32")
+    assert fanout.workers_for(10_000) == 0
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("a clerk's command asked for fork")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo")
+    assert result.exit_code == 0, result.output
+    ws = tmp_path / "民生实事示例"
+    assert sorted(p.name for p in (ws / "outputs").iterdir()) == ["2022-05", "2022-06"]
+    assert (ws / "inputs" / "2022-06" / "收文登记.csv").is_file()
+    assert result.output.startswith("2022年5月：读取 16 个文件")
+    assert f"示例已生成：{(ws / 'outputs' / '2022-06').resolve()}" in result.output
+    again = invoke("demo")  # a second time: the months are run again, nothing is lost
+    assert again.exit_code == 0, again.output
