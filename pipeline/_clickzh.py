@@ -87,6 +87,16 @@ def install() -> None:
             module._ = gettext  # type: ignore[attr-defined]
         if getattr(module, "ngettext", None) in (_gettext.ngettext, ngettext):
             module.ngettext = ngettext  # type: ignore[attr-defined]
+    missing = click.exceptions.MissingParameter
+    if not getattr(missing.format_message, "_zh", False):  # its full stop is not translated
+        english = missing.format_message
+
+        def format_message(self: click.exceptions.MissingParameter) -> str:
+            text = english(self)
+            return text[:-1] + "。" if text.endswith(".") else text
+
+        format_message._zh = True  # type: ignore[attr-defined]
+        missing.format_message = format_message  # type: ignore[method-assign]
 
 
 class ZhFormatter(click.HelpFormatter):

@@ -201,7 +201,7 @@ def test_click_messages_are_chinese(tmp_path):
     missing = invoke("run", "-w", str(tmp_path))
     assert (missing.exit_code, missing.output.splitlines()[-1]) == (
         2,
-        "错误：缺少选项 '--period' / '-p'.",
+        "错误：缺少选项 '--period' / '-p'。",
     )
     unknown = invoke("run", "-p", "2022-06", "-x")
     assert (unknown.exit_code, unknown.output.splitlines()[-1]) == (2, "错误：没有 '-x' 这个选项。")
