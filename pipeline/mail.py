@@ -23,13 +23,14 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import cast
 
-from pipeline.report import Report
+from pipeline.report import IssueRow, Report
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
 SMTP_POLICY = compat32.clone(linesep="\r\n")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# issues about the submission itself, not its figures: nothing to correct and send again
-SUBMISSION_CODES = ("W-SUBMISSION-LATE", "W-SUBMISSION-MISSING")
+# issues that are not a fault in the figures — the submission was late or missing, a level is
+# below its standard (its status says so) — so nothing to 核实 and send again
+NOT_TO_CORRECT = ("W-SUBMISSION-LATE", "W-SUBMISSION-MISSING", "W-LEVEL-NOT-MET")
 
 
 @dataclass(frozen=True)
@@ -203,17 +204,22 @@ def build_messages(
             submission=sub,
             indicators=mine,
             lagging=[r for r in mine if r.status in ("滞后", "严重滞后", "未达标")],
-            # the figures' problems, to correct and send again; lateness is said on its own
-            issues=[
-                i
-                for i in report.issues
-                if i.department == dept
-                and i.severity in ("error", "warning")
-                and i.code not in SUBMISSION_CODES
-            ],
+            issues=problems_to_correct(report, dept),
             late=sub.status == "late",
         )
     return out, problems
+
+
+def problems_to_correct(report: Report, department: str) -> list[IssueRow]:
+    """A department's errors and warnings about its figures, which its letter asks it to
+    check and send again; lateness and levels below standard are said elsewhere."""
+    return [
+        i
+        for i in report.issues
+        if i.department == department
+        and i.severity in ("error", "warning")
+        and i.code not in NOT_TO_CORRECT
+    ]
 
 
 def write_outbox(messages: Sequence[Outgoing], outbox: Path) -> list[Path]:

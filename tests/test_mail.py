@@ -403,3 +403,18 @@ def test_leaders_task_lines_explain_their_status(workspace):
         "严重滞后：1.2 农村公路提质改造当年完工 完成 18.8%，序时 50.0%"
     ) in text
     assert "16. 老年人门诊就医便民服务（县卫健委）：已完成 0/1 个节点。推进中：" in text
+
+
+def test_only_faults_in_the_figures_are_to_be_resubmitted(workspace):
+    """A department's letter asks it to 核实后重新报送 only for faults in its figures: not for
+    lateness, nor for a level below its standard (县卫健委's 4.1 is 未达标, already listed
+    among the lagging items)."""
+    from pipeline.mail import problems_to_correct
+
+    report = prepare_emails(workspace, "2022-06", date=DATE).report
+    health = [i.code for i in report.issues if i.department == "县卫健委"]
+    assert "W-LEVEL-NOT-MET" in health
+    assert problems_to_correct(report, "县卫健委") == []
+    assert problems_to_correct(report, "县司法局") == []
+    kept = {i.code for d in report.departments for i in problems_to_correct(report, d.name)}
+    assert not kept & {"W-SUBMISSION-LATE", "W-SUBMISSION-MISSING", "W-LEVEL-NOT-MET"}
