@@ -178,10 +178,12 @@ def write_table(
     rows: Sequence[Sequence[Cell]],
     *,
     freeze_cols: int = 0,
+    repeat_title: bool = True,
 ) -> int:
     """Header at row ``top``, then ``rows``; fits widths to the text, adds an autofilter,
-    freezes the header (and ``freeze_cols`` columns) and repeats it on every printed page.
-    Returns the last row written."""
+    freezes the header (and ``freeze_cols`` columns) and repeats it on every printed page —
+    with the rows above it (the sheet's title) when ``repeat_title``. Returns the last row
+    written."""
     widths = [float(display_width(c.header)) for c in cols]
     for j, spec in enumerate(cols):
         ws.write_string(top, j, spec.header, styles.header)
@@ -204,7 +206,7 @@ def write_table(
     last = top + len(rows)
     ws.autofilter(top, 0, last, len(cols) - 1)
     ws.freeze_panes(top + 1, freeze_cols)
-    ws.repeat_rows(0, top)  # the title and the header on every printed page
+    ws.repeat_rows(0 if repeat_title else top, top)
     return last
 
 

@@ -91,7 +91,8 @@ def write_overview(workbook: Workbook, styles: Styles, report: Report) -> None:
         ]
         for t in report.tasks
     ]
-    last = write_table(ws, styles, TABLE_TOP, COLS, rows)
+    # the headline block above the table is not repeated on the table's and chart's pages
+    last = write_table(ws, styles, TABLE_TOP, COLS, rows, repeat_title=False)
     first = TABLE_TOP + 1
     if rows:
         ws.conditional_format(
