@@ -108,11 +108,13 @@ def test_screenshot_and_a4_pdf(
     assert page.evaluate("document.documentElement.scrollHeight") > 3 * DESKTOP["height"]
 
 
+@pytest.mark.parametrize("variant", ["full", "public"])
 def test_print_layout_fits_an_a4_page(
-    browser: Browser, report_files: dict[str, Path], tmp_path: Path
+    browser: Browser, report_files: dict[str, Path], tmp_path: Path, variant: str
 ) -> None:
-    """In print, at the width of A4 less its margins (186 mm ≈ 703 px), nothing sticks out."""
-    page = open_page(browser, report_files["full"], {"width": 703, "height": 1000}).page
+    """In print, at the width of A4 less its margins (186 mm ≈ 703 px), nothing sticks out
+    (the 公示版 too: it is what gets posted)."""
+    page = open_page(browser, report_files[variant], {"width": 703, "height": 1000}).page
     page.emulate_media(media="print")
     overflowing = page.evaluate(
         """() => [...document.querySelectorAll("body *")]
