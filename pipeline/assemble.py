@@ -74,4 +74,6 @@ def assemble_report(
         issues=sort_issues(issues),
         history=[o for o in history if o.period <= period],
         version=__version__,
+        public_period=config.public_period,
+        hotline=config.hotline,
     )

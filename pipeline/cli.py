@@ -15,12 +15,20 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from pipeline import __version__
+from pipeline._clickzh import ZhGroup
 from pipeline.errors import PipelineError
 
 if TYPE_CHECKING:
     from pipeline.workspace import Workspace
 
 PERIOD_HELP = "报告期，形如 2022-06"
+WORKSPACE_HELP = "工作区目录（含 minsheng.toml），默认为当前目录；可写在命令之前或之后"
+
+
+def _group_workspace() -> Path | None:
+    """The ``-w`` given before the command, if any."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().params.get("workspace") if ctx else None
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -40,9 +48,7 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--workspace",
             "-w",
             type=click.Path(file_okay=False, path_type=Path),
-            default=Path("."),
-            show_default=True,
-            help="工作区目录（含 minsheng.toml）",
+            help=WORKSPACE_HELP,
         ),
         click.option(
             "--inputs",
@@ -71,7 +77,8 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
         from pipeline.workspace import open_workspace
 
         spec = {key: kwargs.pop(key) for key in ("workspace", "inputs", "outputs", "db", "targets")}
-        root = spec.pop("workspace")
+        # -w after the command, or before it (minsheng -w DIR run …), or the current folder
+        root = spec.pop("workspace") or _group_workspace() or Path(".")
         ws = open_workspace(root, **spec)
         if not getattr(f, "writes", False):  # readers never wait for the lock
             return f(ws, **kwargs)
@@ -139,10 +146,13 @@ def _message(exc: BaseException) -> str:
     return f"无法读写 {where}：{describe_os_error(exc)}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ZhGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="minsheng")
 @click.option("--debug", is_flag=True, help="出错时显示完整的调用栈（开发用）")
-def cli(debug: bool) -> None:
+@click.option(
+    "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path), help=WORKSPACE_HELP
+)
+def cli(debug: bool, workspace: Path | None) -> None:
     """minsheng 民生实事进度汇总：读取各单位报送的 Excel，汇总、校验并生成报表。"""
 
 
@@ -210,6 +220,16 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
             bar.__exit__(None, None, None)
 
 
+def _quoted(path: Path) -> str:
+    """A path as it can be typed back (quoted when it holds a space)."""
+    text = str(path)
+    return f'"{text}"' if " " in text else text
+
+
+def _month(period: str) -> str:
+    return f"{period[:4]}年{int(period[5:7])}月"
+
+
 def _summary(label: str, report: Any, files: int) -> str:
     h = report.headline
     return (
@@ -229,17 +249,46 @@ def init(directory: Path) -> None:
     created = init_workspace(directory)
     for path in created:
         click.echo(f"已创建 {path}")
+    where = directory.resolve()
+    here = where == Path.cwd().resolve()
     click.echo(
-        f"工作区已就绪：{directory}。把各单位报送的文件放入 inputs/<报告期>/ 后运行 "
-        f"minsheng run --period <报告期> -w {directory}"
+        f"工作区已就绪：{where}\n"
+        "把各单位报送的文件放入 inputs/<报告期>/（如 inputs/2022-06/）后运行："
+        f"minsheng run --period <报告期>{'' if here else f' -w {_quoted(directory)}'}"
     )
 
 
 @cli.command()
-@click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("民生实事示例")
+)
+@_handle_errors
+def demo(directory: Path) -> None:
+    """生成示例：新建工作区，放入示例报送文件（2022年5月、6月）并汇总，看看会得到什么。"""
+    from pipeline.demo import make_demo
+    from pipeline.job import run_job
+    from pipeline.workspace import open_workspace
+
+    months = make_demo(directory)
+    ws = open_workspace(directory)
+    for month in months:
+        result = run_job(ws, month, later=False)
+        assert result.report is not None and result.data is not None
+        click.echo(_summary(result.report.period_label, result.report, len(result.data.files)))
+    out = ws.period_outputs(months[-1]).resolve()
+    click.echo(
+        f"示例已生成：{out}\n"
+        "用浏览器打开其中的 .html 文件、用 Excel 打开 .xlsx 文件，即可看到报表；"
+        f"示例报送文件在 {(directory / 'inputs').resolve()}"
+    )
+
+
+@cli.command()
+@click.option("--period", "-p", required=True, metavar="报告期", help=PERIOD_HELP, callback=_period)
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
+    metavar="个数",
     help="汇总多个县区时用几个进程读取（0 为只用本进程；默认文件多时用 2 个）",
 )
 @workspace_options
@@ -272,6 +321,16 @@ def run(
         lines.append(_summary(result.report.period_label, result.report, len(result.data.files)))
     lines.append(f"输出目录：{result.outputs}")
     lines.extend(f"  {name}" for name in sorted(result.files))
+    for again in result.rerun:  # later months built on this one: run again, said so
+        label = again.report.period_label if again.report else again.outputs.name
+        lines.append(f"{label}的汇总用到{_month(period)}的数据，已重新汇总：{again.outputs}")
+        if again.report is not None and again.data is not None:
+            lines.append("  " + _summary(label, again.report, len(again.data.files)))
+    for month, why in result.stale:
+        lines.append(
+            f"注意：{month} 的汇总用到{_month(period)}的数据，但未能重新汇总（{why}），"
+            f"其结果已过时，请运行 minsheng run --period {month}"
+        )
     click.echo("\n".join(lines))
 
 
@@ -279,7 +338,9 @@ def run(
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--period", "-p", help=PERIOD_HELP + "（默认按文件名判断）", callback=_period)
+@click.option(
+    "--period", "-p", metavar="报告期", help=PERIOD_HELP + "（默认按文件名判断）", callback=_period
+)
 @workspace_options
 def check(
     ws: Workspace,
@@ -306,7 +367,7 @@ def check(
 
 
 @cli.command()
-@click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
+@click.option("--period", "-p", required=True, metavar="报告期", help=PERIOD_HELP, callback=_period)
 @click.option("--send", is_flag=True, help="真正发送（默认只生成 outbox/ 中的 .eml 文件）")
 @click.option(
     "--resend",
@@ -318,8 +379,8 @@ def check(
     is_flag=True,
     help="重发上次发送未获服务器确认（“未确认”）的邮件（请先向收件人确认未收到）",
 )
-@click.option("--smtp-host", help="邮件服务器地址（覆盖配置文件）")
-@click.option("--smtp-port", type=int, help="邮件服务器端口（覆盖配置文件）")
+@click.option("--smtp-host", metavar="地址", help="邮件服务器地址（覆盖配置文件）")
+@click.option("--smtp-port", type=int, metavar="端口", help="邮件服务器端口（覆盖配置文件）")
 @workspace_options
 @writes
 def email(
@@ -381,7 +442,7 @@ def email(
 
 @cli.command()
 @click.argument("indicator")
-@click.option("--county", help="县区名（市、省汇总多个县区时）；不填则列出各县区")
+@click.option("--county", metavar="县区", help="县区名（市、省汇总多个县区时）；不填则列出各县区")
 @workspace_options
 def history(
     ws: Workspace,
@@ -430,7 +491,7 @@ def history(
 
 
 @cli.command()
-@click.option("--period", "-p", required=True, help=PERIOD_HELP, callback=_period)
+@click.option("--period", "-p", required=True, metavar="报告期", help=PERIOD_HELP, callback=_period)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

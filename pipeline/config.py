@@ -43,6 +43,8 @@ class Config:
     office_contact: str = "县民生办"
     smtp: Smtp = field(default_factory=Smtp)
     workspace: str = "."
+    public_period: str = ""  # 公示期, printed on the 公示版
+    hotline: str = ""  # 监督电话, printed on the 公示版
 
 
 DEFAULT_TOML = """\
@@ -52,6 +54,8 @@ year = 2022                # 年度
 targets = ""               # 目标任务分解表文件；留空使用内置的 2022 年分解表
 deadline_day = 5           # 每月报送截止日（次月几号）
 office_contact = "县民生办"  # 填报说明中的联系方式
+"公示期" = ""              # 公示版上的公示期，如 "2022年7月15日至7月21日"
+"监督电话" = ""            # 公示版上的监督电话，如 "0559-5123456"
 
 [status]
 lag_gap = 10               # 落后序时进度超过多少个百分点为“滞后”
@@ -151,6 +155,8 @@ def _from_dict(data: dict[str, Any], file: Path, workspace: Path) -> Config:
         targets=targets,
         deadline_day=typed(data, "deadline_day", int, base.deadline_day),
         office_contact=typed(data, "office_contact", str, base.office_contact),
+        public_period=typed(data, "公示期", str, base.public_period),
+        hotline=typed(data, "监督电话", str, base.hotline),
         lag_gap=typed(status, "lag_gap", float, base.lag_gap),
         severe_gap=typed(status, "severe_gap", float, base.severe_gap),
         stalled_months=typed(status, "stalled_months", int, base.stalled_months),

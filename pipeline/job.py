@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,10 +25,11 @@ from pipeline.counties import (
     county_folders,
     county_rows,
 )
-from pipeline.errors import InputError, TargetTableError
+from pipeline.errors import InputError, PipelineError, TargetTableError
 from pipeline.lock import workspace_lock
 from pipeline.model import Issue, TargetTable
 from pipeline.outputs import (
+    CSV_ENCODING,
     ISSUE_COLUMNS,
     OBSERVATION_COLUMNS,
     SUBMISSION_COLUMNS,
@@ -58,6 +60,10 @@ class JobResult:
     counties: tuple[tuple[Report, PeriodData], ...] = ()
     comparison: Comparison | None = None
     notices: tuple[str, ...] = ()  # what the run met and overcame (a worker replaced)
+    # later months of the year that build on this one (their cumulatives, idle months, checks
+    # and trend), run again after it: what each gave, and those that could not be re-run
+    rerun: tuple[JobResult, ...] = ()
+    stale: tuple[tuple[str, str], ...] = ()  # (period, why it was not re-run)
 
 
 def _submission_issues(data: PeriodData) -> list[Issue]:
@@ -175,15 +181,59 @@ def run_job(
     started: dt.datetime | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    later: bool = True,
 ) -> JobResult:
     """Run one period end to end; the data's problems are in the outputs, not exceptions.
     An inputs folder of county sub-folders is a multi-county run, its counties read by
-    ``workers`` processes (None: as ``fanout.workers_for`` judges)."""
+    ``workers`` processes (None: as ``fanout.workers_for`` judges).
+
+    The later months of the same year already in the store were checked and reported
+    against the history this run has just replaced (a June run before May's says June lacks
+    May's cumulative): with ``later`` they are run again, in order, each as its own run; one
+    whose inputs are gone or that fails is listed in ``stale`` for the office to re-run."""
+    result = _run_one(ws, period, started=started, progress=progress, workers=workers)
+    if not later:
+        return result
+    rerun: list[JobResult] = []
+    stale: list[tuple[str, str]] = []
+    for month in later_periods(ws, period):
+        if not ws.period_inputs(month).is_dir():
+            stale.append((month, f"找不到报送文件夹 {ws.period_inputs(month)}"))
+            continue
+        try:
+            rerun.append(_run_one(ws, month, workers=workers))
+        except PipelineError as exc:
+            stale.append((month, str(exc)))
+    return replace(result, rerun=tuple(rerun), stale=tuple(stale))
+
+
+def later_periods(ws: Workspace, period: str) -> list[str]:
+    """Stored months of the same year after ``period`` (a city's: any county's)."""
+    if not ws.db.exists():
+        return []
+    with Store(ws.db) as store:
+        stored = set(store.periods())
+        for county in store.counties():
+            stored.update(store.scoped(county).periods())
+    return sorted(p for p in stored if p[:4] == period[:4] and p > period)
+
+
+def _run_one(
+    ws: Workspace,
+    period: str,
+    *,
+    started: dt.datetime | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> JobResult:
     t0 = time.perf_counter()
     check_period(period)
     folder = ws.period_inputs(period)
     if not folder.is_dir():
-        raise InputError(f"找不到本期的报送文件夹：{folder}（请把各单位报送的文件放入该文件夹）")
+        raise InputError(
+            f"找不到本期的报送文件夹：{folder}（请把各单位报送的文件放入该文件夹）"
+            + _rename_hint(ws.inputs, period)
+        )
     started = started or dt.datetime.now().replace(microsecond=0)
     with workspace_lock(ws.db, f"minsheng run --period {period}"):
         return _run_locked(ws, period, folder, started, t0, progress, workers)
@@ -232,6 +282,28 @@ def _run_locked(
         _finish_manifest(tmp, manifest, written, t0, t_checked)
         seal(tmp, out)
     return JobResult(report, data, out, tuple(written))
+
+
+_MONTH_NAME = re.compile(
+    r"^(?:(?P<year>20\d{2})\s*(?:年|[-_.\s/])?\s*)?(?P<month>1[0-2]|0?[1-9])\s*(?:月份?|月报)?$"
+)
+
+
+def _rename_hint(inputs: Path, period: str) -> str:
+    """When the month's folder exists under another name (``2022年7月``, ``2022.7``, ``7月``),
+    say which one and what to call it; folders are never renamed for the office."""
+    if not inputs.is_dir():
+        return ""
+    year, month = int(period[:4]), int(period[5:7])
+    found = []
+    for entry in sorted(inputs.iterdir()):
+        m = _MONTH_NAME.match(entry.name.strip())
+        if entry.is_dir() and m and int(m["month"]) == month and int(m["year"] or year) == year:
+            found.append(entry.name)
+    if not found:
+        return ""
+    names = "、".join(f"“{n}”" for n in found)
+    return f"。{inputs} 中有文件夹{names}，如果是本期的报送文件，请把它改名为“{period}”"
 
 
 def _refuse_county_run_in_a_city(ws: Workspace, folder: Path) -> None:
@@ -353,7 +425,7 @@ def _write_comparison(
             [*COUNTY_COLUMNS, *(f"task_{i}" for i in comparison.task_ids), "note"],
             county_rows(comparison),
         ),
-        encoding="utf-8",
+        encoding=CSV_ENCODING,
     )
     written.append("counties.csv")
     written.extend(write_comparison(comparison, tmp, ws.template_dirs, env))
@@ -438,7 +510,10 @@ def csv_tables(report: Report) -> dict[str, tuple[list[str], list[list[object]]]
         ),
         "submissions.csv": (
             SUBMISSION_COLUMNS,
-            [[s.department, s.status, s.file, s.received_at] for s in report.submissions],
+            [
+                [s.department, s.status, s.file, s.received_at, s.status_label]
+                for s in report.submissions
+            ],
         ),
     }
 
@@ -447,7 +522,7 @@ def write_csvs(report: Report, out: Path) -> list[str]:
     """One county's three CSV files in ``out``."""
     tables = csv_tables(report)
     for name, (header, rows) in tables.items():
-        (out / name).write_text(csv_text(header, rows), encoding="utf-8")
+        (out / name).write_text(csv_text(header, rows), encoding=CSV_ENCODING)
     return list(tables)
 
 
@@ -466,5 +541,5 @@ class CityCsvs:
 
     def write(self, out: Path) -> list[str]:
         for name, text in self.texts.items():
-            (out / name).write_text(text.text(), encoding="utf-8")
+            (out / name).write_text(text.text(), encoding=CSV_ENCODING)
         return list(self.texts)

@@ -23,11 +23,14 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import cast
 
-from pipeline.report import Report, current_submissions
+from pipeline.report import IssueRow, Report, current_submissions
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
 SMTP_POLICY = compat32.clone(linesep="\r\n")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# issues that are not a fault in the figures — the submission was late or missing, a level is
+# below its standard (its status says so) — so nothing to 核实 and send again
+NOT_TO_CORRECT = ("W-SUBMISSION-LATE", "W-SUBMISSION-MISSING", "W-LEVEL-NOT-MET")
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def split_addresses(text: str) -> list[str]:
 
 def _attachment(path: Path, name: str | None = None) -> MIMEBase:
     """An attachment whose Chinese name shows in common clients: RFC 2231 ``filename*`` and
-    an RFC 2047 ``name`` for older ones."""
+    an RFC 2047 ``name`` for older ones; text (the HTML report) says it is UTF-8."""
     name = name or path.name
     ctype = XLSX if path.suffix == ".xlsx" else mimetypes.guess_type(name)[0]
     maintype, subtype = (ctype or "application/octet-stream").split("/", 1)
@@ -68,7 +71,8 @@ def _attachment(path: Path, name: str | None = None) -> MIMEBase:
     part.set_payload(path.read_bytes())
     encoders.encode_base64(part)
     encoded = " ".join(Header(name, "utf-8").encode(maxlinelen=76).split())
-    part.replace_header("Content-Type", f'{maintype}/{subtype}; name="{encoded}"')
+    charset = "; charset=utf-8" if maintype == "text" else ""
+    part.replace_header("Content-Type", f'{maintype}/{subtype}{charset}; name="{encoded}"')
     part.add_header(
         "Content-Disposition", "attachment; filename*=utf-8''" + urllib.parse.quote(name, safe="")
     )
@@ -111,11 +115,14 @@ def build_messages(
     department_emails: dict[str, str],
     workbook: Path,
     template_for: Callable[[str], Path | None],
+    html_report: Path | None = None,
     sender: str,
     office: str,
     date: dt.datetime,
 ) -> tuple[list[Outgoing], list[Problem]]:
-    """Every message of the period, and every recipient that cannot be written to."""
+    """Every message of the period, and every recipient that cannot be written to. Each
+    letter is dated ``date`` — the day it is built, not the period's last day. Leaders get
+    the workbook and, when given, the HTML report (readable on a phone)."""
     out: list[Outgoing] = []
     problems: list[Problem] = []
     domain = sender.rsplit("@", 1)[-1] or "localhost"
@@ -135,7 +142,7 @@ def build_messages(
         good = [a for a in to if valid_address(a)]
         if not good:
             return
-        context = {"report": report, "office": office, **ctx}
+        context = {"report": report, "office": office, "written_on": date.date(), **ctx}
         raw = compose(
             sender=sender,
             sender_name=office,
@@ -160,7 +167,8 @@ def build_messages(
         list(leaders),
         f"{report.county}{period}民生实事进展情况",
         "email_leaders",
-        [workbook],
+        [workbook, *([html_report] if html_report else [])],
+        html_name=html_report.name if html_report else "",
     )
     status = current_submissions(report.submissions)
     for dept in (d.name for d in report.departments):
@@ -196,13 +204,22 @@ def build_messages(
             submission=sub,
             indicators=mine,
             lagging=[r for r in mine if r.status in ("滞后", "严重滞后", "未达标")],
-            issues=[
-                i
-                for i in report.issues
-                if i.department == dept and i.severity in ("error", "warning")
-            ],
+            issues=problems_to_correct(report, dept),
+            late=sub.status == "late",
         )
     return out, problems
+
+
+def problems_to_correct(report: Report, department: str) -> list[IssueRow]:
+    """A department's errors and warnings about its figures, which its letter asks it to
+    check and send again; lateness and levels below standard are said elsewhere."""
+    return [
+        i
+        for i in report.issues
+        if i.department == department
+        and i.severity in ("error", "warning")
+        and i.code not in NOT_TO_CORRECT
+    ]
 
 
 def write_outbox(messages: Sequence[Outgoing], outbox: Path) -> list[Path]:

@@ -90,8 +90,10 @@ def _write(
     date: dt.datetime | None,
     template_for: Callable[[str], Path | None] | None,
 ) -> Prepared:
+    from pipeline.render.html import html_names
     from pipeline.render.jinja import make_env, render_template
 
+    page = out / html_names(report)[0]
     env = make_env(ws.template_dirs)
     messages, problems = build_messages(
         report,
@@ -99,6 +101,7 @@ def _write(
         leaders=ws.config.leaders,
         department_emails=ws.config.department_emails,
         workbook=workbook,
+        html_report=page if page.is_file() else None,
         template_for=template_for or _department_template(ws, period, out / "templates"),
         sender=ws.config.smtp.sender,
         office=ws.config.office_contact,

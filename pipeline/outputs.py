@@ -33,7 +33,10 @@ OBSERVATION_COLUMNS = [
     "source_cell",
 ]
 ISSUE_COLUMNS = list(ISSUE_FIELDS)
-SUBMISSION_COLUMNS = ["department", "status", "files", "received_at"]
+# ``status`` is the code scripts rely on; ``status_label`` the same in Chinese for people
+SUBMISSION_COLUMNS = ["department", "status", "files", "received_at", "status_label"]
+# Every CSV is UTF-8 with a BOM: Excel on Chinese Windows reads a file without one as GBK
+CSV_ENCODING = "utf-8-sig"
 
 
 # Sub-folders of outputs/P/ that `templates` and `email` write and `run` does not.
@@ -46,8 +49,8 @@ def format_share(x: float | None) -> str:
 
 
 class CsvText:
-    """CSV text for a UTF-8 file, a header row first and ``\\n`` line ends (no BOM:
-    machine-readable), added to row by row."""
+    """CSV text, a header row first and ``\\n`` line ends, added to row by row; written
+    with :data:`CSV_ENCODING` (the BOM is the file's, not the text's)."""
 
     def __init__(self, header: Sequence[str]) -> None:
         self._buf = io.StringIO()

@@ -140,11 +140,13 @@ class TaskProgress:
     name: str
     lead_department: str
     departments: tuple[str, ...]
-    completion: float | None  # mean of its measured indicators' completion (each capped at 1)
+    completion: float | None  # mean of its count indicators' completion (each capped at 1)
     expected: float | None
     status: str
     light: str
     indicators: tuple[IndicatorProgress, ...]
+    # the indicators whose status is the task's (worst first, in table order): what drives it
+    drivers: tuple[IndicatorProgress, ...] = ()
 
 
 def worst(statuses: Sequence[str]) -> str:
@@ -152,18 +154,16 @@ def worst(statuses: Sequence[str]) -> str:
 
 
 def mean_completion(items: Sequence[IndicatorProgress]) -> float | None:
-    """Mean completion of count and level indicators (each capped at 1); a task of milestones
-    only counts the share of milestones completed."""
+    """Mean completion of a task's count indicators (each capped at 1): the figure that is
+    compared with 序时进度. None for a task of levels or milestones only, which have no
+    schedule — their line says how many are 达标 / 已完成 instead (see ``report``)."""
     measured = [
         min(p.completion, 1.0)
         for p in items
-        if p.indicator.kind != "milestone" and p.completion is not None
+        if p.indicator.kind == "count" and p.completion is not None
     ]
     if measured:
         return round(sum(measured) / len(measured), 6)
-    milestones = [p for p in items if p.indicator.kind == "milestone" and p.observation]
-    if milestones:
-        return round(sum(p.status == "已完成" for p in milestones) / len(milestones), 6)
     return None
 
 
@@ -173,6 +173,7 @@ def roll_up(targets: TargetTable, items: Sequence[IndicatorProgress]) -> list[Ta
         mine = tuple(p for p in items if p.indicator.task_id == task.id)
         expected = [p.expected for p in mine if p.expected is not None]
         status = worst([p.status for p in mine])
+        drivers = tuple(p for p in mine if p.status == status)
         out.append(
             TaskProgress(
                 task.id,
@@ -184,6 +185,7 @@ def roll_up(targets: TargetTable, items: Sequence[IndicatorProgress]) -> list[Ta
                 status,
                 LIGHTS[status],
                 mine,
+                drivers,
             )
         )
     return out

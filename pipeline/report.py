@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol, TypeVar
 
-from pipeline.model import COMPARATOR_SIGNS, Issue, Observation, TargetTable
-from pipeline.progress import IndicatorProgress, TaskProgress
+from pipeline.model import COMPARATOR_SIGNS, Indicator, Issue, Observation, TargetTable
+from pipeline.progress import IndicatorProgress, TaskProgress, expected_share
+from pipeline.targets import format_number
 
 SUBMISSION_LABELS = {
     "on_time": "按时报送",
@@ -55,11 +57,15 @@ class TaskRow:
     name: str
     lead_department: str
     departments: tuple[str, ...]
-    completion: float | None
+    completion: float | None  # mean of its count indicators (None: levels / milestones only)
     expected: float | None
     status: str
     light: str
     indicator_ids: tuple[str, ...]
+    # what the line shows as completion: "37.7%", or "达标 4/5 项", "已完成 0/2 个节点"
+    completion_text: str = ""
+    # the status with the indicator that drives it: "严重滞后：1.2 …当年完工 18.8%，序时 50.0%"
+    status_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ class TrendRow:
     unit: str
     target: float | None
     values: tuple[float | None, ...]  # one per Report.trend_periods
+    # 序时: the figure expected by each month's end (count indicators; None for the others)
+    expected: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,8 @@ class Report:
     trend_periods: tuple[str, ...]
     trend: tuple[TrendRow, ...]
     version: str
+    public_period: str = ""  # 公示期 and 监督电话 for the 公示版 (minsheng.toml)
+    hotline: str = ""
 
     @property
     def workbook_name(self) -> str:
@@ -151,6 +161,68 @@ class Report:
 
 BEHIND = ("滞后", "严重滞后", "未达标")
 DONE = ("已完成", "达标")
+
+
+def format_pct(x: float | None) -> str:
+    """0.18841 → ``18.8%`` (half up, as the HTML's ``pct`` filter); None → ``—``."""
+    if x is None:
+        return "—"
+    shown = (Decimal(repr(float(x))) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{shown.copy_abs() if shown.is_zero() else shown}%"
+
+
+def _figure(x: float | None, unit: str) -> str:
+    return "—" if x is None else f"{format_number(x)}{unit}"
+
+
+def completion_text(task: TaskProgress) -> str:
+    """A task's completion as its kind makes sense of: the count indicators' mean against
+    序时; for levels only, how many are 达标; for milestones only, how many are 已完成."""
+    if task.completion is not None:
+        return format_pct(task.completion)
+    levels = [p for p in task.indicators if p.indicator.kind == "level"]
+    nodes = [p for p in task.indicators if p.indicator.kind == "milestone"]
+    parts = []
+    if levels:
+        parts.append(f"达标 {sum(p.status == '达标' for p in levels)}/{len(levels)} 项")
+    if nodes:
+        parts.append(f"已完成 {sum(p.status == '已完成' for p in nodes)}/{len(nodes)} 个节点")
+    return "，".join(parts) or "—"
+
+
+def _why(p: IndicatorProgress) -> str:
+    """One indicator's figure that explains its status, after its number and name."""
+    ind, obs = p.indicator, p.observation
+    head = f"{ind.id} {ind.name}"
+    if p.status == "未报送":
+        return f"{head} 本期无数据"
+    if ind.kind == "milestone":
+        if p.status == "推进中":
+            return f"{head} 尚未完成"
+        stalled = f"，已连续{p.not_started_months}个月" if p.not_started_months > 1 else ""
+        return f"{head} {obs.state if obs else ''}{stalled}"
+    value = obs.value if obs else None
+    if ind.kind == "level":
+        sign = COMPARATOR_SIGNS[ind.comparator]
+        return f"{head} 现值 {_figure(value, ind.unit)}，目标 {sign}{_figure(ind.target, ind.unit)}"
+    text = f"{head} 完成 {format_pct(p.completion)}，序时 {format_pct(p.expected)}"
+    if value == 0 and p.not_started_months > 1:
+        text += f"，已连续{p.not_started_months}个月未开工"
+    return text
+
+
+def status_reason(task: TaskProgress) -> str:
+    """The task's status with the indicator(s) that drive it (the worst one named, the others
+    counted), so that a line never contradicts itself: a task ahead on average but with one
+    indicator far behind says which."""
+    if task.status in DONE:
+        return f"{task.status}：各项指标均已完成或达标"
+    if task.status == "正常":
+        return "正常：各项指标均达到序时进度" if task.drivers else "正常"
+    if not task.drivers:
+        return task.status
+    more = f"（另有{len(task.drivers) - 1}项{task.status}）" if len(task.drivers) > 1 else ""
+    return f"{task.status}：{_why(task.drivers[0])}{more}"
 
 
 def _indicator_row(p: IndicatorProgress, targets: TargetTable) -> IndicatorRow:
@@ -196,6 +268,8 @@ def build_report(
     issues: Sequence[Issue],
     history: Sequence[Observation],
     version: str,
+    public_period: str = "",
+    hotline: str = "",
 ) -> Report:
     """Assemble the report model from the run's results (``submissions``: department, status,
     file, received time; ``history``: stored observations of the year, this period included)."""
@@ -237,6 +311,8 @@ def build_report(
             t.status,
             t.light,
             tuple(p.indicator.id for p in t.indicators),
+            completion_text(t),
+            status_reason(t),
         )
         for t in tasks
     )
@@ -265,6 +341,7 @@ def build_report(
             ind.unit,
             ind.target,
             tuple(by_key.get((ind.id, p)) for p in periods),
+            tuple(_expected_figure(ind, p) for p in periods),
         )
         for ind in targets.indicators
         if ind.kind != "milestone"
@@ -310,7 +387,15 @@ def build_report(
         trend_periods=periods,
         trend=trend,
         version=version,
+        public_period=public_period,
+        hotline=hotline,
     )
+
+
+def _expected_figure(ind: Indicator, period: str) -> float | None:
+    """序时 as a figure in the indicator's unit: the target times the share expected."""
+    share = expected_share(ind, period)
+    return None if share is None or ind.target is None else round(ind.target * share, 6)
 
 
 def _id_key(iid: str) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import csv
 import io
 
 import openpyxl
+import pytest
 from builders import department_sheet, write_xlsx
 from click.testing import CliRunner
 
@@ -13,17 +14,19 @@ from pipeline.cli import cli
 from pipeline.targets import default_targets_path
 
 TOP_HELP = """\
-Usage: minsheng [OPTIONS] COMMAND [ARGS]...
+用法：minsheng [选项] 命令 [参数]...
 
   minsheng 民生实事进度汇总：读取各单位报送的 Excel，汇总、校验并生成报表。
 
-Options:
-  --version   Show the version and exit.
-  --debug     出错时显示完整的调用栈（开发用）
-  -h, --help  Show this message and exit.
+选项：
+  --version             显示版本号并退出。
+  --debug               出错时显示完整的调用栈（开发用）
+  -w, --workspace 目录  工作区目录（含 minsheng.toml），默认为当前目录；可写在命令之前或之后
+  -h, --help            显示本帮助并退出。
 
-Commands:
+命令：
   check      立即检查报送文件，列出其中的问题（有错误时退出码为 1）。
+  demo       生成示例：新建工作区，放入示例报送文件（2022年5月、6月）并汇总，看看会得到什么。
   email      生成并发送本期邮件：领导汇总、各单位反馈、未报送单位催报（默认试运行）。
   forget     删除误入库的一期：历史数据库中该期的记录和输出目录 outputs/<报告期>/。
   history    显示某个指标（编号，如 2.2）逐月的累计完成情况。
@@ -34,18 +37,18 @@ Commands:
 """
 
 TARGETS_HELP = """\
-Usage: minsheng targets [OPTIONS]
+用法：minsheng targets [选项]
 
   打印目标任务分解表（20项任务的各项指标）。
 
-Options:
-  -w, --workspace DIRECTORY  工作区目录（含 minsheng.toml）  [default: .]
-  --inputs DIRECTORY         报送文件目录，默认 <工作区>/inputs
-  --outputs DIRECTORY        输出目录，默认 <工作区>/outputs
-  --db FILE                  历史数据库文件，默认 <工作区>/minsheng.db
-  --targets FILE             目标任务分解表（xlsx），默认用配置或内置表
-  --format [table|csv]       输出格式  [default: table]
-  -h, --help                 Show this message and exit.
+选项：
+  -w, --workspace 目录  工作区目录（含 minsheng.toml），默认为当前目录；可写在命令之前或之后
+  --inputs 目录         报送文件目录，默认 <工作区>/inputs
+  --outputs 目录        输出目录，默认 <工作区>/outputs
+  --db 文件             历史数据库文件，默认 <工作区>/minsheng.db
+  --targets 文件        目标任务分解表（xlsx），默认用配置或内置表
+  --format [table|csv]  输出格式  [默认：table]
+  -h, --help            显示本帮助并退出。
 """
 
 
@@ -54,7 +57,8 @@ def invoke(*args: str):
 
 
 def test_top_level_help_is_pinned():
-    """`minsheng --help` lists every command with its Chinese summary."""
+    """`minsheng --help` lists every command with its Chinese summary, in Chinese throughout
+    (用法, 选项, 命令; it read Usage:, Options:, Show this message and exit.)."""
     result = invoke("--help")
     assert (result.exit_code, result.output) == (0, TOP_HELP)
 
@@ -99,7 +103,7 @@ def test_malformed_targets_file_error(tmp_path):
     result = invoke("targets", "--targets", str(tmp_path / "t.xlsx"))
     assert result.exit_code == 1
     assert result.output == (
-        "Error: 目标任务分解表（t.xlsx）工作表“目标任务分解表”第3行E列（目标值）："
+        "错误：目标任务分解表（t.xlsx）工作表“目标任务分解表”第3行E列（目标值）："
         "目标值“两公里”不是数字\n"
     )
 
@@ -182,3 +186,89 @@ def test_init_creates_a_ready_workspace(tmp_path):
     assert (ws / "目标任务分解表.xlsx").is_file()
     again = invoke("targets", "--format", "csv", "-w", str(ws))
     assert again.exit_code == 0 and again.output.count("\n") == 67
+
+
+def test_click_messages_are_chinese(tmp_path):
+    """click's own words reach the clerk in Chinese: usage line, a bad --period, a missing
+    option, an unknown option or command (they read ``Usage:``, ``Error: Invalid value for
+    '--period'``, ``Missing option``, ``No such option``)."""
+    bad = invoke("run", "--period", "2022-13", "-w", str(tmp_path))
+    assert bad.exit_code == 2
+    assert bad.output == (
+        "用法：minsheng run [选项]\n"
+        "运行 'minsheng run --help' 查看帮助。\n\n"
+        "错误：'--period' / '-p' 的取值无效：“2022-13”不是有效的报告期，应形如 2022-06\n"
+    )
+    missing = invoke("run", "-w", str(tmp_path))
+    assert (missing.exit_code, missing.output.splitlines()[-1]) == (
+        2,
+        "错误：缺少选项 '--period' / '-p'。",
+    )
+    unknown = invoke("run", "-p", "2022-06", "-x")
+    assert (unknown.exit_code, unknown.output.splitlines()[-1]) == (2, "错误：没有 '-x' 这个选项。")
+    typo = invoke("rnu")
+    assert typo.output.splitlines()[-1] == "错误：没有 'rnu' 这个命令。 是不是要用 'run'？"
+    for text in (bad.output, missing.output, unknown.output, typo.output):
+        assert not any(w in text for w in ("Usage", "Error", "Missing", "No such", "Try "))
+
+
+def test_workspace_option_before_the_command(tmp_path):
+    """``minsheng -w WS run …`` works as ``minsheng run … -w WS`` (it said No such option)."""
+    result = invoke("-w", str(tmp_path), "run", "--period", "2022-06")
+    assert result.exit_code == 1  # it looked in WS: no inputs there
+    assert f"找不到本期的报送文件夹：{tmp_path / 'inputs' / '2022-06'}" in result.output
+    listing = invoke("-w", str(tmp_path), "targets")
+    assert listing.exit_code == 0 and "共 20 项任务" in listing.output
+
+
+def test_init_says_where_the_workspace_is(tmp_path, monkeypatch):
+    """``init .`` names the folder it made ready (it said ``工作区已就绪：.。``), and the next
+    command to type leaves ``-w`` out when the workspace is the current folder."""
+    monkeypatch.chdir(tmp_path)
+    here = invoke("init", ".")
+    assert here.exit_code == 0
+    assert f"工作区已就绪：{tmp_path.resolve()}\n" in here.output
+    assert here.output.rstrip().endswith("后运行：minsheng run --period <报告期>")
+    other = invoke("init", "县民生办 2022")
+    assert f"工作区已就绪：{(tmp_path / '县民生办 2022').resolve()}\n" in other.output
+    assert other.output.rstrip().endswith('minsheng run --period <报告期> -w "县民生办 2022"')
+
+
+@pytest.mark.parametrize("name", ["2022年7月", "2022.07", "7月", "2022-7"])
+def test_a_month_folder_named_otherwise_gets_a_rename_hint(tmp_path, name):
+    """inputs/2022年7月 exists but inputs/2022-07 does not: the error says which folder to
+    rename and to what (it only said the folder was missing)."""
+    (tmp_path / "inputs" / name).mkdir(parents=True)
+    (tmp_path / "inputs" / "2022年6月").mkdir()
+    result = invoke("run", "--period", "2022-07", "-w", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"中有文件夹“{name}”，如果是本期的报送文件，请把它改名为“2022-07”" in result.output
+    assert "2022年6月" not in result.output
+
+
+def test_demo_makes_a_workspace_and_runs_the_samples(tmp_path, monkeypatch):
+    """``minsheng demo`` (no make, no source tree needed) makes a workspace with the sample
+    months and runs them — also where there is no ``fork`` (Windows): nothing it runs needs
+    one."""
+    import multiprocessing
+
+    from pipeline import fanout
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr("sys.platform", "win32")
+    assert fanout.workers_for(10_000) == 0
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("a clerk's command asked for fork")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo")
+    assert result.exit_code == 0, result.output
+    ws = tmp_path / "民生实事示例"
+    assert sorted(p.name for p in (ws / "outputs").iterdir()) == ["2022-05", "2022-06"]
+    assert (ws / "inputs" / "2022-06" / "收文登记.csv").is_file()
+    assert result.output.startswith("2022年5月：读取 16 个文件")
+    assert f"示例已生成：{(ws / 'outputs' / '2022-06').resolve()}" in result.output
+    again = invoke("demo")  # a second time: the months are run again, nothing is lost
+    assert again.exit_code == 0, again.output

@@ -45,7 +45,7 @@ def build(root: Path) -> None:
 
 
 def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -73,7 +73,7 @@ def test_each_county_is_normalised_on_its_own(tmp_path):
         ("issues.csv", ISSUE_COLUMNS),
         ("submissions.csv", SUBMISSION_COLUMNS),
     ):  # a single county's contract with the county in front
-        assert (out / name).read_text(encoding="utf-8").split("\n", 1)[0] == ",".join(
+        assert (out / name).read_text(encoding="utf-8-sig").split("\n", 1)[0] == ",".join(
             ["county", *columns]
         )
     assert [r.county for r, _ in result.counties] == ["休宁县", "歙县", "黟县"]

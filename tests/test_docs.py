@@ -20,3 +20,23 @@ def test_every_command_is_in_the_readme():
     for name, command in cli.commands.items():  # type: ignore[attr-defined]
         assert f"`minsheng {name}" in README, name
         assert command.help, name
+
+
+def test_readme_examples_name_files_among_the_samples():
+    """Every sample file the clerk's path names (``inputs/2022-06/….xlsx``, the 收文登记
+    example) is one of the shipped samples (they named 交通局6月.xlsx, which is not)."""
+    import re
+
+    inputs = Path(__file__).resolve().parent.parent / "inputs"
+    named = re.findall(r"inputs/(20\d\d-\d\d)/([^`\s，,）)]+\.(?:xlsx|xls|csv))", README)
+    named += [("2022-06", n) for n in re.findall(r"`([^`/]+\.xlsx),20\d\d-", README)]
+    assert len(named) >= 2
+    for month, name in named:
+        assert (inputs / month / name).is_file(), f"{month}/{name}"
+
+
+def test_readme_gives_an_install_path_without_make():
+    """The clerk's install (usually Windows) needs no make: pip install and minsheng demo;
+    and the make path says where the command is (.venv/bin)."""
+    assert "py -m pip install" in README and "minsheng demo" in README
+    assert "`.venv/bin/minsheng`" in README

@@ -234,13 +234,13 @@ def test_observations_csv_holds_the_typed_figures(filled_workspace):
     import csv
 
     path = filled_workspace / "outputs" / PERIOD / "observations.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = {r["indicator_id"]: r for r in csv.DictReader(fh)}
     assert rows["8.1"]["value"] == "96" and rows["8.1"]["unit"] == "%"
     assert rows["2.2"]["value"] == "1.074" and rows["2.2"]["monthly_value"] == "0.179"
     assert rows["1.3"]["monthly_value"] == ""
     assert len(rows) == 66
-    issues = (filled_workspace / "outputs" / PERIOD / "issues.csv").read_text(encoding="utf-8")
+    issues = (filled_workspace / "outputs" / PERIOD / "issues.csv").read_text(encoding="utf-8-sig")
     assert issues.strip().splitlines() == [
         "severity,code,department,file,sheet,cell,indicator_id,message"
     ]

@@ -67,7 +67,7 @@ XXE_FILE = "教育局6月.xlsx"
 
 
 def table(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -215,7 +215,7 @@ def test_file_names_with_quotes_commas_and_newlines_are_quoted(tmp_path: Path) -
     ]
     subs = {s["files"]: s["status"] for s in table(out / "submissions.csv")}
     assert subs[bad] == "unreadable" and subs[good] in ("on_time", "late")
-    raw = (out / "observations.csv").read_text(encoding="utf-8")
+    raw = (out / "observations.csv").read_text(encoding="utf-8-sig")
     assert '"司法局""6月"",修改\n版.xlsx"' in raw
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert {i["name"] for i in manifest["inputs"]} == {good, bad}

@@ -77,7 +77,8 @@ def test_report_has_every_section(pages: dict[str, str], report: Report) -> None
 
 def test_public_variant_leaves_out_internal_notes(pages: dict[str, str], report: Report) -> None:
     """公示版: progress only — no problems or reasons, no data issues, no files or cells,
-    no reporting table (the rate stays)."""
+    no reporting table, no reporting rate or department counts (it showed ``报送率 93.8 %
+    应报16家，已报15家``)."""
     public = pages["public"]
     notes = [r.problem_text for r in report.indicators if r.problem_text]
     notes += [r.reason_text for r in report.indicators if r.reason_text]
@@ -87,7 +88,9 @@ def test_public_variant_leaves_out_internal_notes(pages: dict[str, str], report:
     for word in ("存在问题", "滞后原因", "数据问题", "单元格", "E-CELL-TEXT", ".xlsx", "收到时间"):
         assert word not in public, word
     assert 'id="issues"' not in public and 'id="submissions"' not in public
-    assert "报送率" in public and "68.8%" in public
+    for word in ("报送率", "应报", "已报", "68.8%", "有指标本期无数据"):
+        assert word not in public, word
+    assert "报送率" in pages["full"] and "68.8%" in pages["full"]  # the full report keeps it
     assert "实施进度公示" in public
     assert "部分路段已完工" in public  # 进展情况 is public
 
@@ -265,3 +268,91 @@ def test_status_chips_follow_the_models_lights(pages: dict[str, str], report: Re
     chips = re.findall(r'<span class="chip chip-(\w+)">([^<]+)</span>', pages["full"])
     for task in report.tasks:
         assert (task.light, task.status) in chips
+
+
+def test_task_lines_explain_their_status(pages: dict[str, str], report: Report) -> None:
+    """Each task line carries its status with the indicator that drives it, and a completion
+    figure that fits the task's kind: a task of milestones only shows how many are done, not
+    ``0.0%`` beside 推进中."""
+    tasks = pages["full"].split('id="tasks"', 1)[1].split("</section>", 1)[0]
+    for t in report.tasks:
+        assert str(escape(t.status_reason)) in tasks
+    milestones_only = [
+        t
+        for t in report.tasks
+        if all(
+            report.indicators[[r.id for r in report.indicators].index(i)].kind == "milestone"
+            for i in t.indicator_ids
+        )
+    ]
+    assert milestones_only
+    for t in milestones_only:
+        line = tasks.split(f'<span class="task-no">{t.id}</span>', 1)[1].split("</li>", 1)[0]
+        assert "0.0%" not in line and "个节点" in line
+
+
+def test_public_variant_has_notice_period_and_hotline(report: Report, tmp_path: Path) -> None:
+    """公示版 carries 公示期 and 监督电话 from minsheng.toml; the full report does not, and
+    reminds the office when either is not set (the public page then simply omits it)."""
+    import dataclasses
+
+    from pipeline.config import load_config
+
+    (tmp_path / "minsheng.toml").write_text(
+        '"公示期" = "2022年7月15日至7月21日"\n"监督电话" = "0559-5123456"\n', encoding="utf-8"
+    )
+    cfg = load_config(tmp_path)
+    assert (cfg.public_period, cfg.hotline) == ("2022年7月15日至7月21日", "0559-5123456")
+    named = dataclasses.replace(report, public_period=cfg.public_period, hotline=cfg.hotline)
+    out = tmp_path / "out"
+    write_html(named, out, [BUILTIN_TEMPLATES])
+    public = (out / PUBLIC).read_text(encoding="utf-8")
+    full = (out / FULL).read_text(encoding="utf-8")
+    assert "公示期：2022年7月15日至7月21日" in public and "监督电话：0559-5123456" in public
+    assert "0559-5123456" not in full and "公示版尚未写明" not in full
+    bare = tmp_path / "bare"
+    write_html(dataclasses.replace(report, hotline=""), bare, [BUILTIN_TEMPLATES])
+    assert "监督电话" not in (bare / PUBLIC).read_text(encoding="utf-8")
+    assert "公示版尚未写明公示期和监督电话：请在 minsheng.toml 中填写" in (bare / FULL).read_text(
+        encoding="utf-8"
+    )
+
+
+def test_default_config_lists_the_public_keys() -> None:
+    """A new workspace's minsheng.toml has the two 公示版 keys to fill in, and reads back."""
+    import tomllib
+
+    from pipeline.config import DEFAULT_TOML
+
+    data = tomllib.loads(DEFAULT_TOML)
+    assert data["公示期"] == "" and data["监督电话"] == ""
+
+
+def test_trend_chart_has_schedule_line_and_labels_beside_the_plot() -> None:
+    """A count indicator's chart draws 序时 (target × m/12 by month); the last figure's and
+    the target's labels sit right of the plotted area and apart from each other, even when
+    the figure equals the target (they overlapped the data and each other)."""
+    import dataclasses
+
+    from pipeline.render.html import LABEL_GAP
+    from pipeline.report import TrendRow
+
+    base = make_report()
+    row = TrendRow("9.9", 9, "示例", "个", 12.0, (4.0, 12.0), (5.0, 6.0))
+    rpt = dataclasses.replace(base, trend=(row,), trend_periods=("2022-05", "2022-06"))
+    (chart,) = trend_charts(rpt)
+    # 0 at the bottom, 12 (the target, the largest) at the top: 5 and 6 in between
+    span = BOTTOM - TOP
+    assert chart.expected_line == (
+        f"{float(LEFT)},{round(BOTTOM - 5 / 12 * span, 1)} "
+        f"{float(RIGHT)},{round(BOTTOM - 6 / 12 * span, 1)}"
+    )
+    assert chart.label_x > max(p.x for p in chart.points) + 3
+    assert chart.target_label_y is not None
+    assert abs(chart.value_label_y - chart.target_label_y) >= LABEL_GAP
+    road = next(t for t in base.trend if t.indicator_id == "1.1")
+    assert road.expected == tuple(
+        round(2.123 * round(int(p[5:]) / 12, 6), 6) for p in base.trend_periods
+    )
+    level = next(t for t in base.trend if t.indicator_id == "8.1")
+    assert set(level.expected) == {None}

@@ -108,11 +108,13 @@ def test_screenshot_and_a4_pdf(
     assert page.evaluate("document.documentElement.scrollHeight") > 3 * DESKTOP["height"]
 
 
+@pytest.mark.parametrize("variant", ["full", "public"])
 def test_print_layout_fits_an_a4_page(
-    browser: Browser, report_files: dict[str, Path], tmp_path: Path
+    browser: Browser, report_files: dict[str, Path], tmp_path: Path, variant: str
 ) -> None:
-    """In print, at the width of A4 less its margins (186 mm ≈ 703 px), nothing sticks out."""
-    page = open_page(browser, report_files["full"], {"width": 703, "height": 1000}).page
+    """In print, at the width of A4 less its margins (186 mm ≈ 703 px), nothing sticks out
+    (the 公示版 too: it is what gets posted)."""
+    page = open_page(browser, report_files[variant], {"width": 703, "height": 1000}).page
     page.emulate_media(media="print")
     overflowing = page.evaluate(
         """() => [...document.querySelectorAll("body *")]
@@ -126,12 +128,24 @@ def test_print_layout_fits_an_a4_page(
 def test_phone_has_no_sideways_scroll(
     browser: Browser, report_files: dict[str, Path], tmp_path: Path, variant: str
 ) -> None:
-    """On a 390 px phone the page never scrolls sideways; wide tables scroll in their box."""
+    """On a 390 px phone the page never scrolls sideways, and the indicator table does not
+    either: each indicator is a card with 完成率 and 状态 on screen (the table was 940 px
+    wide in a scrolling box, 完成率 and 状态 off to the right)."""
     page = open_page(browser, report_files[variant], PHONE).page
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.evaluate("window.innerWidth")
-    wide = page.locator(".table-wrap").first
-    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")  # the indicator table scrolls
+    table = page.locator("table.ind")
+    assert table.evaluate("e => e.parentElement.scrollWidth <= e.parentElement.clientWidth")
+    off_screen = page.evaluate(
+        """() => [...document.querySelectorAll("table.ind tbody tr:not(.grp)")].flatMap(tr =>
+            [...tr.querySelectorAll(".c-st, .c-done:not(.c-none), .c-name")]
+              .filter(td => { const r = td.getBoundingClientRect();
+                              return r.width === 0 || r.left < 0 || r.right > innerWidth; })
+              .map(td => tr.querySelector(".c-no").innerText + " " + td.className))"""
+    )
+    assert off_screen == []
+    done = page.locator("table.ind .c-done:not(.c-none)").first
+    assert (done.get_attribute("data-label"), done.inner_text()) == ("完成率", "56.5%")
     page.screenshot(path=tmp_path / f"{variant}-phone.png", full_page=True)
     assert (tmp_path / f"{variant}-phone.png").stat().st_size > 50_000
 
@@ -175,3 +189,32 @@ def test_the_county_comparison_in_a_browser(
     pdf = tmp_path / "compare.pdf"
     page.pdf(path=pdf, format="A4")
     assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 50_000
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_trend_charts_show_schedule_and_keep_labels_off_the_data(
+    browser: Browser, report_files: dict[str, Path], viewport: dict[str, int]
+) -> None:
+    """Each count indicator's small chart draws its 序时 line, and no label (the last figure,
+    the target) covers a point, the figures' line or the other label (they overlapped)."""
+    page = open_page(browser, report_files["full"], viewport).page
+    found = page.evaluate(
+        """() => [...document.querySelectorAll("figure.chart svg")].map(svg => {
+            const box = e => e.getBoundingClientRect();
+            const hit = (a, b) => a.left < b.right && b.left < a.right
+                                  && a.top < b.bottom && b.top < a.bottom;
+            const labels = [...svg.querySelectorAll("text.val, text.target-label")].map(box);
+            const data = [...svg.querySelectorAll("circle.pt, polyline.line, polyline.plan")]
+                .map(box);
+            return {
+                plan: svg.querySelectorAll("polyline.plan").length,
+                covered: labels.some(l => data.some(d => hit(l, d))),
+                touching: labels.length === 2 && hit(labels[0], labels[1]),
+                clipped: labels.some(l => l.right > box(svg).right + 0.5),
+            };
+        })"""
+    )
+    assert found and not [f for f in found if f["covered"] or f["touching"] or f["clipped"]]
+    charts = page.locator("figure.chart")
+    first = charts.first.locator("figcaption").inner_text()
+    assert first.startswith("1.1") and found[0]["plan"] == 1  # 1.1 counts kilometres

@@ -131,13 +131,13 @@ def test_dry_run_writes_the_outbox(workspace):
 
 
 def test_leaders_message_has_the_workbook_with_a_chinese_name(workspace):
-    """The attachment's name shows in clients: RFC 2231 filename* and RFC 2047 name."""
+    """The attachments' names show in clients: RFC 2231 filename* and RFC 2047 name."""
     prepared = prepare_emails(workspace, "2022-06", date=DATE)
     leaders = prepared.messages[0]
     msg = parse(leaders.raw)
     assert msg["Subject"] == "黟县2022年6月民生实事进展情况"
     assert msg["To"] == "leader1@yx.gov.cn, leader2@yx.gov.cn"
-    (part,) = list(msg.iter_attachments())
+    part, _page = list(msg.iter_attachments())
     name = prepared.report.workbook_name
     assert part.get_filename() == name
     assert part.get_content() == (workspace.period_outputs("2022-06") / name).read_bytes()
@@ -184,7 +184,7 @@ def test_send_delivers_once_and_reports_a_refused_recipient(workspace, smtp_serv
     rcpts, leaders = inbox.messages[0]
     assert rcpts == ["leader1@yx.gov.cn", "leader2@yx.gov.cn"]
     assert leaders["Subject"] == "黟县2022年6月民生实事进展情况"
-    (part,) = list(leaders.iter_attachments())
+    part = next(leaders.iter_attachments())  # the workbook first, then the HTML report
     workbook = workspace.period_outputs("2022-06") / prepared.report.workbook_name
     assert part.get_content() == workbook.read_bytes()
     with Store(workspace.db) as store:
@@ -277,7 +277,7 @@ def test_module_entry_point():
     out = subprocess.run(
         [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=True
     ).stdout
-    assert out.startswith("Usage: minsheng [OPTIONS] COMMAND [ARGS]...")
+    assert out.startswith("用法：minsheng [选项] 命令 [参数]...")
 
 
 @pytest.fixture
@@ -340,3 +340,81 @@ def test_starttls_and_ssl(workspace, tls_files, monkeypatch, security):
         controller.stop()
     assert [r.status for r in results] == ["sent", "sent"]
     assert len(inbox.messages) == 1
+
+
+def test_leaders_also_get_the_html_report(workspace):
+    """Leaders get the HTML report beside the workbook (they only got the .xlsx): the same
+    self-contained page as in outputs/, as UTF-8 HTML, and the letter says it opens on a
+    phone."""
+    prepared = prepare_emails(workspace, "2022-06", date=DATE)
+    msg = parse(prepared.messages[0].raw)
+    _, page = list(msg.iter_attachments())
+    name = "黟县2022年民生实事进展情况（2022-06）.html"
+    assert (page.get_filename(), page.get_content_type(), page.get_content_charset()) == (
+        name,
+        "text/html",
+        "utf-8",
+    )
+    assert page.get_content() == (workspace.period_outputs("2022-06") / name).read_text("utf-8")
+    assert f"附件《{name}》为网页版，手机上可直接打开" in msg.get_body(("plain",)).get_content()
+
+
+def test_every_letter_is_dated_the_day_it_is_built(workspace):
+    """Letters, reminders included, carry the date they are written (all said 2022年6月30日,
+    the period's last day, though files arrived up to 07-08)."""
+    prepared = prepare_emails(workspace, "2022-06", date=DATE)
+    assert {m.kind for m in prepared.messages} == {"leaders", "department", "reminder"}
+    for m in prepared.messages:
+        msg = parse(m.raw)
+        for body in (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()):
+            assert "2022年7月10日" in body and "2022年6月30日" not in body, m.key
+
+
+def test_late_only_department_is_not_asked_to_resubmit(workspace):
+    """县司法局 was only late: its letter says so and asks for timeliness, not to 核实后重新报送
+    (its lateness was listed as a problem to correct)."""
+    prepared = prepare_emails(workspace, "2022-06", date=DATE)
+    justice = parse(next(m.raw for m in prepared.messages if m.key == "department/县司法局"))
+    for body in (
+        justice.get_body(("plain",)).get_content(),
+        justice.get_body(("html",)).get_content(),
+    ):
+        assert "重新报送" not in body
+        assert "收到，晚于报送截止时间，请今后按时报送" in body
+
+
+def test_milestone_lines_say_their_state_once(workspace):
+    """A milestone line reads ``…：已完成`` (it read ``已完成，已完成``)."""
+    prepared = prepare_emails(workspace, "2022-06", date=DATE)
+    road = parse(next(m.raw for m in prepared.messages if m.key == "department/县交通运输局"))
+    text = road.get_body(("plain",)).get_content()
+    assert "1.8 健全农村公路路长制县、乡、村三级管理体系：已完成\n" in text
+    assert "1.9 完成乡村道路专管员招募、培训、上岗：推进中\n" in text
+    assert "已完成，已完成" not in text and "推进中，推进中" not in text
+
+
+def test_leaders_task_lines_explain_their_status(workspace):
+    """The leaders' task lines give completion against 序时 and the indicator that drives
+    the status, and no 0.0 % for milestone tasks."""
+    prepared = prepare_emails(workspace, "2022-06", date=DATE)
+    text = parse(prepared.messages[0].raw).get_body(("plain",)).get_content()
+    assert (
+        "1. “四好农村路”建设（县交通运输局）：完成 37.7%（序时 50.0%）。"
+        "严重滞后：1.2 农村公路提质改造当年完工 完成 18.8%，序时 50.0%"
+    ) in text
+    assert "16. 老年人门诊就医便民服务（县卫健委）：已完成 0/1 个节点。推进中：" in text
+
+
+def test_only_faults_in_the_figures_are_to_be_resubmitted(workspace):
+    """A department's letter asks it to 核实后重新报送 only for faults in its figures: not for
+    lateness, nor for a level below its standard (县卫健委's 4.1 is 未达标, already listed
+    among the lagging items)."""
+    from pipeline.mail import problems_to_correct
+
+    report = prepare_emails(workspace, "2022-06", date=DATE).report
+    health = [i.code for i in report.issues if i.department == "县卫健委"]
+    assert "W-LEVEL-NOT-MET" in health
+    assert problems_to_correct(report, "县卫健委") == []
+    assert problems_to_correct(report, "县司法局") == []
+    kept = {i.code for d in report.departments for i in problems_to_correct(report, d.name)}
+    assert not kept & {"W-SUBMISSION-LATE", "W-SUBMISSION-MISSING", "W-LEVEL-NOT-MET"}

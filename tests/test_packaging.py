@@ -19,9 +19,10 @@ def _wheel(tmp_path: Path) -> Path:
     src.mkdir()
     for name in SOURCES:
         shutil.copy(ROOT / name, src / name)
-    ignore = shutil.ignore_patterns("__pycache__", "_templates")
+    ignore = shutil.ignore_patterns("__pycache__", "_templates", "_samples")
     shutil.copytree(ROOT / "pipeline", src / "pipeline", ignore=ignore)
     shutil.copytree(ROOT / "templates", src / "templates")
+    shutil.copytree(ROOT / "inputs", src / "inputs")
     build = ["wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")]
     subprocess.run(
         [sys.executable, "-m", "pip", *build, str(src)],
@@ -42,6 +43,10 @@ def test_the_wheel_carries_the_templates_and_the_target_table(tmp_path):
         f"pipeline/_templates/{n}" for n in shipped if (ROOT / "templates" / n).is_file()
     } <= names
     assert "pipeline/data/targets-2022.xlsx" in names
+    # the sample submissions for `minsheng demo`, every file of both months
+    for month in ("2022-05", "2022-06"):
+        for p in (ROOT / "inputs" / month).iterdir():
+            assert f"pipeline/_samples/{month}/{p.name}" in names, p.name
 
     # installed on its own (no source tree beside it), it runs the month on the samples
     site = tmp_path / "site"
@@ -64,5 +69,16 @@ def test_the_wheel_carries_the_templates_and_the_target_table(tmp_path):
         )
         assert done.returncode == 0, done.stderr.decode()
     assert (ws / "templates" / "示例" / "report.html").is_file()
+    # and `minsheng demo` needs neither make nor the source tree (the office PC: Windows)
+    demo = subprocess.run(
+        [sys.executable, "-c", code, str(site), "demo", str(tmp_path / "示例")],
+        capture_output=True,
+        env=env,
+    )
+    assert demo.returncode == 0, demo.stderr.decode()
+    assert sorted(p.name for p in (tmp_path / "示例" / "outputs").iterdir()) == [
+        "2022-05",
+        "2022-06",
+    ]
     html = sorted((ws / "outputs" / "2022-06").glob("*.html"))
     assert html and "民生实事" in html[0].read_text(encoding="utf-8")

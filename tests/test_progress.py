@@ -74,12 +74,75 @@ def test_task_roll_up_is_worst_status_and_mean_completion():
 
 
 def test_milestone_only_task_completion():
-    """A task of milestones only: the share of its milestones completed."""
+    """A task of milestones only has no percentage (0 % beside 推进中 reads as a failure):
+    its line counts the milestones completed instead."""
+    from pipeline.report import completion_text
+
     items = [
         assess(TABLE.indicator("17.1"), ob("17.1", state="已完成"), "2022-06", CFG),
         assess(TABLE.indicator("17.2"), ob("17.2", state="推进中"), "2022-06", CFG),
     ]
-    assert mean_completion(items) == 0.5
+    assert mean_completion(items) is None
+    task = next(t for t in roll_up(TABLE, items) if t.task_id == 17)
+    assert (task.completion, completion_text(task), task.status) == (
+        None,
+        "已完成 1/2 个节点",
+        "推进中",
+    )
+
+
+def test_task_completion_is_its_count_indicators_against_schedule():
+    """Task 1 (two counts, five levels, two milestones): the figure beside 序时 is the mean
+    of the counts (56.5 % and 18.8 % → 37.7 %), not inflated by levels met (it read 82.2 %
+    — ahead of 序时 — next to 严重滞后); the status says which indicator drives it."""
+    from pipeline.report import completion_text, status_reason
+
+    values = {"1.1": 1.2, "1.2": 0.4, "1.3": 100, "1.4": 5.2, "1.5": 86.3, "1.6": 100, "1.7": 61}
+    items = [assess(TABLE.indicator(i), ob(i, v), "2022-06", CFG) for i, v in values.items()]
+    items += [
+        assess(TABLE.indicator("1.8"), ob("1.8", state="已完成"), "2022-06", CFG),
+        assess(TABLE.indicator("1.9"), ob("1.9", state="推进中"), "2022-06", CFG),
+    ]
+    task = next(t for t in roll_up(TABLE, items) if t.task_id == 1)
+    assert (completion_text(task), task.expected, task.status) == ("37.7%", 0.5, "严重滞后")
+    assert status_reason(task) == "严重滞后：1.2 农村公路提质改造当年完工 完成 18.8%，序时 50.0%"
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        # 15.1 done, 15.2 not started: 50 % on average is 序时, yet one half has not begun
+        ({"15.1": 1, "15.2": 0}, "严重滞后：15.2 建设农村助餐点 完成 0.0%，序时 50.0%"),
+        ({"15.1": 1, "15.2": 1}, "已完成：各项指标均已完成或达标"),
+        ({"15.1": 0.6}, "未报送：15.2 建设农村助餐点 本期无数据"),
+    ],
+)
+def test_status_reason_names_the_indicator(values, reason):
+    """A task's status comes with the indicator that drives it and its figures."""
+    from pipeline.report import status_reason
+
+    items = [assess(TABLE.indicator(i), ob(i, v), "2022-06", CFG) for i, v in values.items()]
+    items += [
+        assess(TABLE.indicator(i), None, "2022-06", CFG)
+        for i in ("15.1", "15.2")
+        if i not in values
+    ]
+    task = next(t for t in roll_up(TABLE, items) if t.task_id == 15)
+    assert status_reason(task) == reason
+
+
+def test_level_task_reason_gives_value_and_target():
+    """A level indicator below its standard: the reason shows the value and the target."""
+    from pipeline.report import completion_text, status_reason
+
+    values = {"7.1": 1100, "7.2": 1510, "7.3": 61, "7.4": 58}
+    items = [assess(TABLE.indicator(i), ob(i, v), "2022-06", CFG) for i, v in values.items()]
+    items.append(assess(TABLE.indicator("7.5"), ob("7.5", state="推进中"), "2022-06", CFG))
+    task = next(t for t in roll_up(TABLE, items) if t.task_id == 7)
+    assert completion_text(task) == "达标 3/4 项，已完成 0/1 个节点"
+    assert (
+        status_reason(task) == "未达标：7.4 农村失能、半失能特困人员集中供养率 现值 58%，目标 ≥60%"
+    )
 
 
 def test_department_summary_in_report():

@@ -38,7 +38,7 @@ def run(ws_root: Path, period: str):
 
 
 def table(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -409,17 +409,25 @@ def test_discover_keeps_what_it_read_within_bounds(monkeypatch, tmp_path):
 
 
 def test_csv_contract_columns(tmp_path):
-    """The three CSV files carry exactly the contract's header rows."""
+    """The three CSV files carry exactly the contract's header rows, UTF-8 with a BOM (Excel
+    on Chinese Windows opened them garbled without one); submissions.csv has a Chinese label
+    beside each status code."""
     submit(tmp_path, "2022-06", "司法局.xlsx", None, [["办理法律援助案件", 10, 55]])
     run(tmp_path, "2022-06")
     out = tmp_path / "outputs/2022-06"
-    heads = {p.name: p.read_text(encoding="utf-8").splitlines()[0] for p in out.glob("*.csv")}
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in out.glob("*.csv"))
+    heads = {p.name: p.read_text(encoding="utf-8-sig").splitlines()[0] for p in out.glob("*.csv")}
     assert heads == {
         "observations.csv": "period,department,task_id,indicator_id,value,monthly_value,target,"
         "unit,progress,expected_progress,status,source_file,source_sheet,source_cell",
         "issues.csv": "severity,code,department,file,sheet,cell,indicator_id,message",
-        "submissions.csv": "department,status,files,received_at",
+        "submissions.csv": "department,status,files,received_at,status_label",
     }
+    labels = {
+        r["department"]: (r["status"], r["status_label"]) for r in table(out / "submissions.csv")
+    }
+    assert labels["县司法局"] in (("on_time", "按时报送"), ("late", "逾期报送"))
+    assert labels["县残联"] == ("missing", "未报送")
     row = obs(tmp_path, "2022-06")["18.1"]
     assert row == {
         "period": "2022-06",
@@ -711,3 +719,52 @@ def test_the_progress_total_counts_files_only(tmp_path):
     if hasattr(os, "mkfifo"):
         os.mkfifo(folder / "pipe.xlsx")
     assert _candidates(folder) == 2
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "inputs"
+
+
+def _samples(tmp_path: Path) -> Path:
+    import shutil
+
+    for month in ("2022-05", "2022-06"):
+        shutil.copytree(SAMPLES / month, tmp_path / "inputs" / month)
+    return tmp_path
+
+
+def test_an_earlier_month_run_late_reruns_the_later_ones(tmp_path):
+    """June run before May said 县总工会 sent no 上月累计 (W-NO-PREVIOUS) and left its
+    indicators 未报送; running May afterwards runs June again, so June is built on May."""
+    from pipeline.assemble import report_from_store
+    from pipeline.store import Store
+
+    ws = open_workspace(_samples(tmp_path))
+    first = run_job(ws, "2022-06")
+    assert any(i.code == "W-NO-PREVIOUS" for i in first.report.issues)
+    result = run_job(ws, "2022-05")
+    assert [r.outputs.name for r in result.rerun] == ["2022-06"] and result.stale == ()
+    with Store(ws.db) as store:
+        june = report_from_store(store, "2022-06", ws.targets, ws.config)
+    assert not any(i.code == "W-NO-PREVIOUS" for i in june.issues)
+    union = {r.id: r for r in june.indicators}
+    assert (union["10.2"].status, union["10.2"].value) != ("未报送", None)
+    issues = (tmp_path / "outputs/2022-06/issues.csv").read_text(encoding="utf-8-sig")
+    assert "W-NO-PREVIOUS" not in issues
+
+
+def test_a_later_month_that_cannot_be_rerun_is_named(tmp_path):
+    """A later month whose inputs folder is gone cannot be run again: the run says which
+    month is out of date and how to re-run it (the CLI prints it)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    ws = open_workspace(_samples(tmp_path))
+    run_job(ws, "2022-06")
+    shutil.rmtree(tmp_path / "inputs/2022-06")
+    out = CliRunner().invoke(cli, ["run", "--period", "2022-05", "-w", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "注意：2022-06 的汇总用到2022年5月的数据，但未能重新汇总" in out.output
+    assert "请运行 minsheng run --period 2022-06" in out.output

@@ -35,7 +35,7 @@ from pipeline.report import Report
 
 GOLDEN = Path(__file__).parent / "golden" / "workbook"
 REGEN = os.environ.get("MINSHENG_REGEN_GOLDEN") == "1"
-SHEETS = ["总览", "指标明细", "报送情况", "数据问题", "月度趋势"]
+SHEETS = ["总览", "指标明细", "报送情况", "数据问题", "月度趋势", "数据来源"]
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 HYPERLINK_TEXT = '=HYPERLINK("http://example.com","点击")'
 
@@ -132,7 +132,8 @@ def book(written: Path) -> openpyxl.Workbook:
 
 
 def test_sheets_in_order(book: openpyxl.Workbook) -> None:
-    """The five sheets come in the order the leaders read them, 总览 first and active."""
+    """The sheets come in the order the leaders read them, 总览 first and active; where the
+    figures came from last, on a sheet of its own."""
     assert book.sheetnames == SHEETS
     assert book.active.title == "总览"
 
@@ -161,16 +162,86 @@ def test_figures_come_from_the_report(book: openpyxl.Workbook, report: Report) -
     assert ws["C4"].value == report.headline.tasks
     assert ws["E4"].value == report.headline.reporting_rate
     row = {c.value: c.row for c in ws["B"] if c.value}["棚户区和老旧小区改造"]
-    assert [ws.cell(row, c).value for c in (5, 6, 7)] == [0.256515, 0.5, "严重滞后"]
+    task = next(t for t in report.tasks if t.id == 2)
+    assert [ws.cell(row, c).value for c in (5, 6, 7, 8)] == [
+        task.completion,
+        0.5,
+        "严重滞后",
+        task.status_reason,
+    ]
     detail = book["指标明细"]
     by_id = {detail.cell(r, 1).value: r for r in range(3, detail.max_row + 1)}
     r = by_id["1.1"]
-    assert detail.cell(r, 5).value == 2.123
-    assert detail.cell(r, 5).number_format == '"≥"#,##0.000'
-    assert detail.cell(r, 16).value == "县交通运输局6月.xlsx!进度表!F5"
-    assert detail.cell(by_id["2.2"], 5).number_format == '"≥"#,##0.00'
-    assert detail.cell(by_id["5.2"], 8).number_format == "#,##0"
-    assert detail.cell(by_id["1.8"], 8).value == "已完成"
+    assert detail.cell(r, 4).value == 2.123
+    assert detail.cell(r, 4).number_format == '"≥"#,##0.000'
+    assert detail.cell(by_id["2.2"], 4).number_format == '"≥"#,##0.00'
+    assert detail.cell(by_id["5.2"], 7).number_format == "#,##0"
+    assert detail.cell(by_id["1.8"], 7).value == "已完成"
+    sources = book["数据来源"]
+    by_id = {sources.cell(r, 1).value: r for r in range(3, sources.max_row + 1)}
+    assert sources.cell(by_id["1.1"], 5).value == "县交通运输局6月.xlsx"
+    assert [sources.cell(by_id["1.1"], c).value for c in (6, 7)] == ["进度表", "F5"]
+
+
+def test_figures_show_as_reported_in_their_unit(book: openpyxl.Workbook) -> None:
+    """A figure keeps the decimals it was reported with (0.3 公里 is not shown 0.300 because
+    the target is 2.123), and a percentage shows one decimal like the 完成进度 beside it
+    (100.0, not 100.00 next to 100.0 %)."""
+    detail = book["指标明细"]
+    by_id = {detail.cell(r, 1).value: r for r in range(3, detail.max_row + 1)}
+    shown = {
+        iid: [detail.cell(by_id[iid], c).number_format for c in (4, 6, 7)]
+        for iid in ("1.1", "1.3", "8.1")
+    }
+    assert shown["1.1"][0] == '"≥"#,##0.000'
+    assert [detail.cell(by_id["1.1"], c).value for c in (6, 7)] == [0.3, 1.2]
+    assert shown["1.1"][1:] == ["#,##0.0", "#,##0.0"]
+    assert shown["1.3"][0] == '"≥"#,##0.0'
+    assert detail.cell(by_id["8.1"], 4).number_format.endswith("#,##0.0")
+
+
+def test_every_sheet_prints_legibly(report: Report, tmp_path: Path) -> None:
+    """Each sheet fits one A4 landscape page wide at 90 % or more (10-point text prints at
+    9 points or more; 指标明细 printed at about 5 points), even with twelve months of trend;
+    the title and the header repeat on every printed page; the internal columns 来源 and 类型
+    are not on 指标明细."""
+    from pipeline.render._xlsx_layout import MIN_PRINT_SCALE, PRINT_WIDTH_PT, column_points
+
+    periods = tuple(f"2022-{m:02d}" for m in range(1, 13))
+    year = dataclasses.replace(
+        report,
+        trend_periods=periods,
+        trend=tuple(dataclasses.replace(t, values=(12345.678,) * 12) for t in report.trend),
+    )
+    path = tmp_path / "year.xlsx"
+    write_workbook(year, path)
+    book = load(path)
+    for ws in book:
+        widths = {}
+        for d in ws.column_dimensions.values():
+            for col in range(d.min, d.max + 1):
+                widths[col] = d.width
+        total = sum(column_points(widths.get(c, 8.43)) for c in range(1, ws.max_column + 1))
+        assert PRINT_WIDTH_PT / total >= MIN_PRINT_SCALE, (ws.title, round(total))
+        # the title and the header; on 总览 the task table's header (its headline block
+        # above it is not worth repeating on the chart's page)
+        assert ws.print_title_rows == ("$10:$10" if ws.title == "总览" else "$1:$2"), ws.title
+    headers = [c.value for c in book["指标明细"][2]]
+    assert "来源" not in headers and "类型" not in headers
+    assert "报送单位" in headers
+
+
+def test_overview_chart_draws_schedule_as_a_line_and_colours_by_status(written: Path) -> None:
+    """The 总览 chart: completion as columns coloured by each task's status (not all blue),
+    序时进度 as a line (not grey bars)."""
+    with zipfile.ZipFile(written) as z:
+        xml = z.read("xl/charts/chart1.xml").decode("utf-8")
+    assert "<c:barChart>" in xml and "<c:lineChart>" in xml
+    bar = xml[xml.index("<c:barChart>") : xml.index("</c:barChart>")]
+    line = xml[xml.index("<c:lineChart>") : xml.index("</c:lineChart>")]
+    assert "序时进度" in line and "序时进度" not in bar
+    colours = set(re.findall(r'<c:dPt>.*?<a:srgbClr val="([0-9A-F]{6})"', bar, re.S))
+    assert {"E0443E", "70AD47"} <= colours  # red for 严重滞后, green for 正常
 
 
 def test_issues_grouped_by_department(book: openpyxl.Workbook) -> None:
@@ -262,8 +333,10 @@ def test_formula_like_department_text_stays_text(report: Report, tmp_path: Path)
     assert all(re.search(r"<f[ >]", xml) is None for xml in sheets)
     assert set(hostile) <= set(strings)
     row = [c for c in load(path)["指标明细"][3]]
-    assert [row[i].value for i in (11, 12, 13, 14, 15)] == hostile
-    assert all(row[i].data_type == "s" for i in (11, 12, 13, 14, 15))
+    assert [row[i].value for i in (10, 11, 12, 13)] == hostile[:4]
+    assert all(row[i].data_type == "s" for i in (10, 11, 12, 13))
+    source = [c for c in load(path)["数据来源"][3]]
+    assert source[4].value == hostile[4] and source[4].data_type == "s"
 
 
 def test_empty_issue_list_says_so(report: Report, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ Nothing here knows the report model; the sheet writers hand in plain cells.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,9 +29,6 @@ LIGHT_COLOURS = {
     "red": ("#FFC7CE", "#9C0006"),
     "grey": ("#D9D9D9", "#404040"),
 }
-
-# Units whose figures are measured rather than counted: at least two decimals.
-_MEASURED = re.compile(r"%|万|亿|千|公里|米|吨|亩|公顷|立方")
 
 
 @dataclass(frozen=True)
@@ -133,13 +129,14 @@ def decimals_needed(value: float, most: int = 4) -> int:
     return most
 
 
-def unit_format(unit: str, values: Sequence[float | None]) -> str:
-    """Number format for one indicator's figures: counts get thousands separators and no
-    decimals, measured units (公里, 万…, %) two; more when a figure needs them (2.123)."""
-    places = 2 if _MEASURED.search(unit) else 0
-    for v in values:
-        if v is not None:
-            places = max(places, decimals_needed(v))
+def unit_format(unit: str, value: float | None) -> str:
+    """Number format for one figure in its indicator's unit: as many decimals as it was
+    reported with (``0.3`` 公里 stays ``0.3``, not ``0.300`` because the target is 2.123),
+    thousands separated; a percentage at least one decimal, as the 完成进度 beside it
+    (``96.8``, ``100.0``)."""
+    places = decimals_needed(value) if value is not None else 0
+    if "%" in unit:
+        places = max(places, 1)
     return "#,##0" + ("." + "0" * places if places else "")
 
 
@@ -164,8 +161,8 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Cell, styles: Styles, s
     if value is None or value == "":
         ws.write_blank(row, col, None, styles.cell(spec.kind))
         return 0
-    if isinstance(value, str):
-        kind = spec.kind if spec.kind in ("wrap", "center") else "text"
+    if isinstance(value, str):  # a figure column's words ("达标 3/4 项") wrap in it
+        kind = {"wrap": "wrap", "center": "center", "pct": "wrap"}.get(spec.kind, "text")
         ws.write_string(row, col, value, styles.cell(kind))
         return display_width(value)
     fmt = PCT if spec.kind == "pct" else spec.num_format
@@ -181,10 +178,12 @@ def write_table(
     rows: Sequence[Sequence[Cell]],
     *,
     freeze_cols: int = 0,
+    repeat_title: bool = True,
 ) -> int:
     """Header at row ``top``, then ``rows``; fits widths to the text, adds an autofilter,
-    freezes the header (and ``freeze_cols`` columns) and repeats it on every printed page.
-    Returns the last row written."""
+    freezes the header (and ``freeze_cols`` columns) and repeats it on every printed page —
+    with the rows above it (the sheet's title) when ``repeat_title``. Returns the last row
+    written."""
     widths = [float(display_width(c.header)) for c in cols]
     for j, spec in enumerate(cols):
         ws.write_string(top, j, spec.header, styles.header)
@@ -193,19 +192,21 @@ def write_table(
         for j, spec in enumerate(cols):
             value = cells[j] if j < len(cells) else None
             widths[j] = max(widths[j], write_cell(ws, i, j, value, styles, spec))
-            if spec.kind == "wrap" and isinstance(value, str) and value:
+            if spec.kind in ("wrap", "pct") and isinstance(value, str) and value:
                 wrapped.setdefault(i, []).append((j, value))
     for j, spec in enumerate(cols):
         widths[j] = min(max(widths[j] + 2, spec.min_width), spec.max_width)
         ws.set_column(j, j, widths[j])
     # Spreadsheet applications do not grow rows for wrapped text on opening: set the heights.
+    header_lines = max(line_count(c.header, widths[j]) for j, c in enumerate(cols))
+    ws.set_row(top, max(ROW_HEIGHT, LINE_HEIGHT * header_lines + 4))
     for i in range(top + 1, top + 1 + len(rows)):
         lines = max((line_count(text, widths[j]) for j, text in wrapped.get(i, [])), default=1)
         ws.set_row(i, max(ROW_HEIGHT, LINE_HEIGHT * lines + 4))
     last = top + len(rows)
     ws.autofilter(top, 0, last, len(cols) - 1)
     ws.freeze_panes(top + 1, freeze_cols)
-    ws.repeat_rows(top)
+    ws.repeat_rows(0 if repeat_title else top, top)
     return last
 
 
@@ -237,6 +238,18 @@ def colour_by_text(
                 "format": formats[light],
             },
         )
+
+
+# A4 landscape between the margins below, in points; what a sheet's columns may take at a
+# print scale of 90 % (10-point text printed at 9 points, the least a reader should get).
+PRINT_WIDTH_PT = (297 / 25.4 - 0.8) * 72
+MIN_PRINT_SCALE = 0.9
+
+
+def column_points(width: float) -> float:
+    """Printed width of a column whose file width is ``width`` (what the sheet XML holds:
+    XlsxWriter's width plus 5 pixels of padding, in 7-pixel digits; 96 pixels an inch)."""
+    return math.trunc(width * 7 + 0.5) * 0.75
 
 
 def page_setup(ws: Worksheet) -> None:

@@ -24,13 +24,16 @@ from pipeline.report import Report
 SHEET = "总览"
 COLS = (
     Col("序号", "center", 5, 6),
-    Col("民生实事", "wrap", 16, 30),
-    Col("牵头单位", "wrap", 10, 20),
-    Col("责任单位", "wrap", 14, 40),
-    Col("完成进度", "pct", 10, 12),
-    Col("序时进度", "pct", 10, 12),
+    Col("民生实事", "wrap", 16, 22),
+    Col("牵头单位", "wrap", 10, 14),
+    Col("责任单位", "wrap", 14, 22),
+    Col("完成进度", "pct", 10, 14),
+    Col("序时进度", "pct", 9, 9),
     Col("状态", "center", 9, 10),
+    Col("状态说明", "wrap", 24, 40),
 )
+# bar colour of each traffic light in the chart (the table's light colours, stronger)
+CHART_COLOURS = {"green": "#70AD47", "yellow": "#FFC000", "red": "#E0443E", "grey": "#A5A5A5"}
 TABLE_TOP = 9  # header row of the task table (0-based)
 
 
@@ -71,7 +74,7 @@ def write_overview(workbook: Workbook, styles: Styles, report: Report) -> None:
         ws.write_number(i, 2, l_value, styles.get(border=1, align="center", num_format=l_fmt))
         ws.write_string(i, 3, r_text, label)
         value = styles.get(border=1, align="center", num_format=r_fmt)
-        ws.merge_range(i, 4, i, 6, "", value)
+        ws.merge_range(i, 4, i, len(COLS) - 1, "", value)
         ws.write_number(i, 4, r_value, value)
 
     ws.write_string(TABLE_TOP - 1, 0, "二、各项民生实事进展", styles.section)
@@ -81,13 +84,15 @@ def write_overview(workbook: Workbook, styles: Styles, report: Report) -> None:
             t.name,
             t.lead_department,
             "、".join(t.departments),
-            t.completion,
+            t.completion if t.completion is not None else t.completion_text,
             t.expected,
             t.status,
+            t.status_reason,
         ]
         for t in report.tasks
     ]
-    last = write_table(ws, styles, TABLE_TOP, COLS, rows)
+    # the headline block above the table is not repeated on the table's and chart's pages
+    last = write_table(ws, styles, TABLE_TOP, COLS, rows, repeat_title=False)
     first = TABLE_TOP + 1
     if rows:
         ws.conditional_format(
@@ -106,31 +111,50 @@ def write_overview(workbook: Workbook, styles: Styles, report: Report) -> None:
             },
         )
         colour_by_text(ws, styles, (first, 6, last, 6), LIGHTS)
-        _add_chart(workbook, ws, first, last)
+        _add_chart(workbook, ws, first, last, [t.light for t in report.tasks])
     page_setup(ws)
 
 
-def _add_chart(workbook: Workbook, ws: Worksheet, first: int, last: int) -> None:
-    """Completion against 序时进度 per task, as horizontal bars (long names stay legible)."""
-    chart: Any = workbook.add_chart({"type": "bar"})
+def _add_chart(workbook: Workbook, ws: Worksheet, first: int, last: int, lights: list[str]) -> None:
+    """Each task's completion as a column coloured by its status, 序时进度 as a line across
+    them (a task of levels or milestones only has neither: its column stays empty)."""
+    chart: Any = workbook.add_chart({"type": "column"})
     font = {"name": FONT, "size": 9}
-    for col, name, colour in ((4, "完成进度", "#5B9BD5"), (5, "序时进度", "#BFBFBF")):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": [SHEET, first, 1, last, 1],
-                "values": [SHEET, first, col, last, col],
-                "fill": {"color": colour},
-                "gap": 60,
-            }
-        )
+    chart.add_series(
+        {
+            "name": "完成进度（颜色表示状态）",
+            "categories": [SHEET, first, 0, last, 0],
+            "values": [SHEET, first, 4, last, 4],
+            "fill": {"color": CHART_COLOURS["green"]},
+            "points": [{"fill": {"color": CHART_COLOURS[light]}} for light in lights],
+            "gap": 60,
+        }
+    )
+    schedule: Any = workbook.add_chart({"type": "line"})
+    schedule.add_series(
+        {
+            "name": "序时进度",
+            "categories": [SHEET, first, 0, last, 0],
+            "values": [SHEET, first, 5, last, 5],
+            "line": {"color": "#1F3864", "width": 2, "dash_type": "dash"},
+            "marker": {"type": "none"},
+        }
+    )
+    chart.combine(schedule)
     chart.set_title(
         {"name": "各项民生实事完成进度与序时进度对比", "name_font": {**font, "size": 12}}
     )
-    chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": font})
-    chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": font})
+    chart.set_x_axis({"name": "任务序号（见上表）", "name_font": font, "num_font": font})
+    chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": font})
     chart.set_legend({"position": "top", "font": font})
-    chart.set_size({"width": 900, "height": 26 * (last - first + 1) + 140})
+    chart.show_blanks_as("span")
+    chart.set_size({"width": 960, "height": 360})
     row = last + 2
     ws.set_h_pagebreaks([row])
-    ws.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4})
+    ws.write_string(
+        row,
+        0,
+        "图中柱形为完成进度，颜色表示状态：绿色 已完成、正常、达标、推进中；黄色 滞后、未开工；"
+        "红色 严重滞后、未达标；灰色 未报送。虚线为序时进度。",
+    )
+    ws.insert_chart(row + 1, 0, chart, {"x_offset": 4, "y_offset": 4})

@@ -21,23 +21,32 @@ from pipeline.render._xlsx_layout import (
 )
 from pipeline.report import SEVERITY_LABELS, SUBMISSION_LABELS, IndicatorRow, Report
 
+# Widths are capped so that every sheet prints one page wide at 90 % or more (see
+# ``_xlsx_layout.MIN_PRINT_SCALE``); where a figure came from is on a sheet of its own.
 INDICATOR_COLS = (
+    Col("编号", "center", 5, 5),
+    Col("任务", "wrap", 10, 10),
+    Col("指标", "wrap", 14, 18),
+    Col("目标", "num", 8, 10),
+    Col("单位", "center", 5, 7),
+    Col("本月完成", "num", 8, 9),
+    Col("累计完成/现值", "center", 9, 9),
+    Col("完成进度", "pct", 8, 8),
+    Col("序时进度", "pct", 8, 8),
+    Col("状态", "center", 8, 8),
+    Col("报送单位", "wrap", 10, 10),
+    Col("进展情况", "wrap", 12, 16),
+    Col("存在问题", "wrap", 12, 12),
+    Col("滞后原因及下步措施", "wrap", 12, 14),
+)
+SOURCE_COLS = (
     Col("编号", "center", 5, 6),
-    Col("任务", "wrap", 10, 22),
-    Col("指标", "wrap", 14, 26),
+    Col("指标", "wrap", 14, 30),
     Col("类型", "center", 6, 6),
-    Col("目标", "num", 8, 12),
-    Col("单位", "center", 6, 10),
-    Col("本月完成", "num", 9, 12),
-    Col("累计完成/现值", "center", 10, 14),
-    Col("完成进度", "pct", 9, 10),
-    Col("序时进度", "pct", 9, 10),
-    Col("状态", "center", 8, 10),
-    Col("报送单位", "wrap", 10, 20),
-    Col("进展情况", "wrap", 12, 24),
-    Col("存在问题", "wrap", 12, 20),
-    Col("滞后原因及下步措施", "wrap", 12, 24),
-    Col("来源", "wrap", 12, 22),
+    Col("报送单位", "wrap", 10, 16),
+    Col("来源文件", "wrap", 16, 44),
+    Col("工作表", "wrap", 8, 16),
+    Col("单元格", "center", 7, 8),
 )
 SUBMISSION_COLS = (
     Col("单位", "text", 12, 24),
@@ -46,14 +55,14 @@ SUBMISSION_COLS = (
     Col("文件", "wrap", 16, 50),
 )
 ISSUE_COLS = (
-    Col("单位", "wrap", 12, 20),
-    Col("级别", "center", 6, 8),
-    Col("代码", "text", 10, 24),
-    Col("文件", "wrap", 12, 26),
-    Col("工作表", "wrap", 8, 14),
-    Col("单元格", "center", 7, 8),
-    Col("指标", "center", 6, 8),
-    Col("说明", "wrap", 24, 70),
+    Col("单位", "wrap", 10, 14),
+    Col("级别", "center", 6, 6),
+    Col("代码", "wrap", 10, 14),
+    Col("文件", "wrap", 12, 20),
+    Col("工作表", "wrap", 8, 10),
+    Col("单元格", "center", 7, 7),
+    Col("指标", "center", 6, 6),
+    Col("说明", "wrap", 24, 56),
 )
 SUBMISSION_LIGHTS = {
     "on_time": "green",
@@ -65,22 +74,19 @@ SUBMISSION_LIGHTS = {
 SEVERITY_LIGHTS = {"error": "red", "warning": "yellow"}
 
 
+def _num(value: float | None, unit: str, prefix: str = "") -> Cell:
+    return None if value is None else Num(value, with_prefix(prefix, unit_format(unit, value)))
+
+
 def _indicator_cells(r: IndicatorRow) -> list[Cell]:
-    fmt = unit_format(r.unit, (r.target, r.monthly_value, r.value))
-    target = None if r.target is None else Num(r.target, with_prefix(r.comparator, fmt))
-    monthly = None if r.monthly_value is None else Num(r.monthly_value, fmt)
-    current: Cell = r.state
-    if r.kind != "milestone":
-        current = None if r.value is None else Num(r.value, fmt)
-    source = "!".join(p for p in (r.source_file, r.source_sheet, r.source_cell) if p)
+    current: Cell = r.state if r.kind == "milestone" else _num(r.value, r.unit)
     return [
         r.id,
         r.task_name,
         r.name,
-        r.kind_label,
-        target,
+        _num(r.target, r.unit, r.comparator),
         r.unit,
-        monthly,
+        _num(r.monthly_value, r.unit),
         current,
         r.completion,
         r.expected,
@@ -89,7 +95,6 @@ def _indicator_cells(r: IndicatorRow) -> list[Cell]:
         r.progress_text,
         r.problem_text,
         r.reason_text,
-        source,
     ]
 
 
@@ -104,7 +109,27 @@ def write_indicators(workbook: Workbook, styles: Styles, report: Report) -> None
     )
     rows = [_indicator_cells(r) for r in report.indicators]
     last = write_table(ws, styles, 1, INDICATOR_COLS, rows, freeze_cols=3)
-    colour_by_text(ws, styles, (2, 10, last, 10), LIGHTS)
+    status = [c.header for c in INDICATOR_COLS].index("状态")
+    colour_by_text(ws, styles, (2, status, last, status), LIGHTS)
+    page_setup(ws)
+
+
+def write_sources(workbook: Workbook, styles: Styles, report: Report) -> None:
+    """数据来源: where each figure was read (file, sheet, cell) — for the office, not the
+    leaders' printout."""
+    ws = workbook.add_worksheet("数据来源")
+    write_title(
+        ws,
+        styles,
+        0,
+        len(SOURCE_COLS),
+        f"{report.county}{report.year}年民生实事指标数据来源（{report.period_label}）",
+    )
+    rows: list[list[Cell]] = [
+        [r.id, r.name, r.kind_label, r.department, r.source_file, r.source_sheet, r.source_cell]
+        for r in report.indicators
+    ]
+    write_table(ws, styles, 1, SOURCE_COLS, rows, freeze_cols=2)
     page_setup(ws)
 
 
@@ -151,15 +176,14 @@ def write_issues(workbook: Workbook, styles: Styles, report: Report) -> None:
 
 def write_trend(workbook: Workbook, styles: Styles, report: Report) -> None:
     ws = workbook.add_worksheet("月度趋势")
-    months = [f"{p[:4]}年{int(p[5:7])}月" for p in report.trend_periods]
+    months = [f"{int(p[5:7])}月" for p in report.trend_periods]  # the year is in the title
     cols = (
-        Col("编号", "center", 5, 6),
-        Col("任务", "wrap", 10, 22),
-        Col("指标", "wrap", 14, 24),
-        Col("单位", "center", 6, 10),
-        Col("目标", "num", 8, 12),
-        *(Col(m, "num", 10, 12) for m in months),
-        Col("趋势", "text", 14, 16),
+        Col("编号", "center", 5, 5),
+        Col("指标", "wrap", 14, 22),
+        Col("单位", "center", 5, 7),
+        Col("目标", "num", 8, 9),
+        *(Col(m, "num", 7, 8) for m in months),
+        Col("趋势", "text", 12, 12),
     )
     write_title(
         ws,
@@ -168,23 +192,19 @@ def write_trend(workbook: Workbook, styles: Styles, report: Report) -> None:
         len(cols),
         f"{report.county}{report.year}年民生实事主要指标月度趋势（截至{report.period_label}）",
     )
-    task_names = {t.id: t.name for t in report.tasks}
-    rows: list[list[Cell]] = []
-    for t in report.trend:
-        fmt = unit_format(t.unit, (t.target, *t.values))
-        rows.append(
-            [
-                t.indicator_id,
-                task_names.get(t.task_id, ""),
-                t.name,
-                t.unit,
-                None if t.target is None else Num(t.target, fmt),
-                *(None if v is None else Num(v, fmt) for v in t.values),
-                None,
-            ]
-        )
-    write_table(ws, styles, 1, cols, rows, freeze_cols=3)
-    first_month, spark = 5, len(cols) - 1
+    rows: list[list[Cell]] = [
+        [
+            t.indicator_id,
+            t.name,
+            t.unit,
+            _num(t.target, t.unit),
+            *(_num(v, t.unit) for v in t.values),
+            None,
+        ]
+        for t in report.trend
+    ]
+    write_table(ws, styles, 1, cols, rows, freeze_cols=2)
+    first_month, spark = 4, len(cols) - 1
     for i in range(2, 2 + len(rows) if months else 2):
         ws.add_sparkline(
             i,

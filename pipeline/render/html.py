@@ -17,9 +17,13 @@ from pipeline.report import Report, TrendRow
 
 TEMPLATE = "report.html"
 
-# Trend chart canvas (SVG user units; the chart scales to its box).
-WIDTH, HEIGHT = 260, 120
-LEFT, RIGHT, TOP, BOTTOM = 10, 246, 18, 96
+# Trend chart canvas (SVG user units; the chart scales to its box). The figures are drawn
+# between LEFT and RIGHT; the labels (the last month's figure, the target) sit in a gutter to
+# the right of it, so they never cover a point or a line.
+WIDTH, HEIGHT = 300, 124
+LEFT, RIGHT, TOP, BOTTOM = 10, 222, 14, 100
+LABEL_X = RIGHT + 8
+LABEL_GAP = 17  # least distance between the baselines of two gutter labels (font-size 10–11)
 
 
 def html_names(report: Report) -> tuple[str, str]:
@@ -56,6 +60,10 @@ class Chart:
     ticks: tuple[tuple[float, str], ...]  # x, period
     target_y: float | None
     last: ChartPoint
+    expected_line: str = ""  # SVG ``points`` of 序时 (the figure expected by each month)
+    label_x: float = LABEL_X
+    value_label_y: float = 0.0  # baselines of the gutter labels, kept LABEL_GAP apart
+    target_label_y: float | None = None
 
 
 def trend_charts(report: Report) -> tuple[Chart, ...]:
@@ -69,7 +77,9 @@ def _chart(row: TrendRow, periods: Sequence[str]) -> Chart | None:
     present = [v for v in row.values if v is not None]
     if len(present) < 2 or len(periods) < 2:
         return None
+    expected = list(row.expected)
     scale = [*present, *([row.target] if row.target is not None else [])]
+    scale += [v for v in expected if v is not None]
     high, low = max(max(scale), 0.0), min(min(scale), 0.0)
     span = (high - low) or 1.0
 
@@ -93,6 +103,9 @@ def _chart(row: TrendRow, periods: Sequence[str]) -> Chart | None:
         run.append(f"{p.x},{p.y}")
     if len(run) > 1:
         lines.append(" ".join(run))
+    plan = [f"{x_of(i)},{y_of(v)}" for i, v in enumerate(expected) if v is not None]
+    target_y = None if row.target is None else y_of(row.target)
+    value_y, target_label_y = _gutter_labels(points[-1].y, target_y)
     return Chart(
         indicator_id=row.indicator_id,
         task_id=row.task_id,
@@ -108,9 +121,33 @@ def _chart(row: TrendRow, periods: Sequence[str]) -> Chart | None:
         lines=tuple(lines),
         points=tuple(points),
         ticks=tuple((x_of(i), p) for i, p in enumerate(periods)),
-        target_y=None if row.target is None else y_of(row.target),
+        target_y=target_y,
         last=points[-1],
+        expected_line=" ".join(plan) if len(plan) > 1 else "",
+        value_label_y=value_y,
+        target_label_y=target_label_y,
     )
+
+
+def _gutter_labels(value_y: float, target_y: float | None) -> tuple[float, float | None]:
+    """Baselines for the last figure's label and the target's, beside their lines (text
+    centred on them: baseline 4 below), pushed apart when they would touch, within the
+    chart."""
+    top, bottom = TOP + 4, BOTTOM + 4
+    v = value_y + 4
+    if target_y is None:
+        return round(min(max(v, top), bottom), 1), None
+    t = target_y + 4
+    if abs(v - t) < LABEL_GAP:
+        middle = (v + t) / 2
+        upper, lower = middle - LABEL_GAP / 2, middle + LABEL_GAP / 2
+        if lower > bottom:
+            upper, lower = bottom - LABEL_GAP, bottom
+        if upper < top:
+            upper, lower = top, top + LABEL_GAP
+        # the target is never below the last figure's label when it is the higher line
+        v, t = (lower, upper) if target_y <= value_y else (upper, lower)
+    return round(min(max(v, top), bottom), 1), round(min(max(t, top), bottom), 1)
 
 
 def write_html(report: Report, out_dir: Path, template_dirs: Sequence[Path]) -> list[str]:

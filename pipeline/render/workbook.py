@@ -1,6 +1,6 @@
 """The consolidated workbook (进度汇总表) the office sends to the county leaders.
 
-Five sheets — 总览, 指标明细, 报送情况, 数据问题, 月度趋势 — rendered from the report model
+Six sheets — 总览, 指标明细, 报送情况, 数据问题, 月度趋势, 数据来源 — rendered from the report model
 alone. Department text is always written as text, never as a formula; the file is written to
 a temporary name beside ``path`` and renamed, so a failure leaves the previous file in place.
 """
@@ -78,3 +78,4 @@ def _fill(workbook: Workbook, report: Report) -> None:
     _xlsx_sheets.write_submissions(workbook, styles, report)
     _xlsx_sheets.write_issues(workbook, styles, report)
     _xlsx_sheets.write_trend(workbook, styles, report)
+    _xlsx_sheets.write_sources(workbook, styles, report)
