@@ -39,6 +39,8 @@ _SCHEMA: dict[str, Field] = {
     "targets": Field("text", pattern=r"[^\x00-\x1f]*"),  # a path: no control characters
     "deadline_day": Field("int", low=1, high=28),
     "office_contact": Field("text"),
+    "公示期": Field("text"),
+    "监督电话": Field("text"),
     "status": Field(
         "section",
         fields={

@@ -77,7 +77,7 @@ _local = threading.local()  # lock file → depth, for the thread holding it
 
 
 def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    if sys.platform == "win32" and os.name == "nt":  # pragma: no cover - Windows only
         import msvcrt
 
         os.lseek(fd, _WIN_OFFSET, os.SEEK_SET)
@@ -96,7 +96,7 @@ def _try_lock(fd: int) -> bool:
 
 
 def _unlock(fd: int) -> None:
-    if sys.platform == "win32":  # pragma: no cover
+    if sys.platform == "win32" and os.name == "nt":  # pragma: no cover
         import msvcrt
 
         os.lseek(fd, _WIN_OFFSET, os.SEEK_SET)
