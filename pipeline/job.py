@@ -447,6 +447,11 @@ def _manifest(
                 "size": r.source.size,
                 "format": r.source.format,
                 "department": r.department or "",
+                # how each table was read: its columns and the evidence each was taken on
+                "tables": [
+                    {"sheet": sheet, "header_row": row, "department": dept, "columns": dict(cols)}
+                    for sheet, row, dept, cols in r.tables
+                ],
             }
             for r in files
         ],

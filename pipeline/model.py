@@ -156,3 +156,5 @@ class FileResult:
     readable: bool = True
     # (sheet, Excel row, "observation" | "skipped" | "issue") for every non-empty table row
     accounting: tuple[tuple[str, int, str], ...] = ()
+    # how each table was read: (sheet, header's Excel row, department, ((role, "F：evidence"), …))
+    tables: tuple[tuple[str, int, str, tuple[tuple[str, str], ...]], ...] = ()

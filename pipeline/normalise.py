@@ -158,11 +158,13 @@ def normalise_file(
     accounting: list[tuple[str, int, str]] = []
     seen: dict[str, dict[str, int]] = {}  # department → indicator id → row it was taken from
     rows_seen = 0
+    read_as: list[tuple[str, int, str, tuple[tuple[str, str], ...]]] = []
     for n, (sheet, layout) in enumerate(tables):
         sheet_dept = by_table.get(n, dept)
         mine = targets.indicators_of(sheet_dept)
         layout = with_arithmetic(sheet.rows, with_labels(sheet.rows, layout, mine))
         layout = replace(layout, unit=table_unit(sheet.rows[layout.above : layout.header_rows[0]]))
+        read_as.append((sheet.name, layout.header_rows[0] + 1, sheet_dept, layout.decisions()))
         issues += _layout_issues(sheet, layout, sheet_dept, source.name)
         for r in range(layout.above, layout.header_rows[0]):
             if filled(sheet.rows[r]):
@@ -230,6 +232,7 @@ def normalise_file(
         tuple(skipped),
         rows_seen,
         accounting=tuple(accounting),
+        tables=tuple(read_as),
     )
 
 

@@ -84,7 +84,10 @@ def with_labels(
     rows: Sequence[tuple[Any, ...]], layout: TableLayout, indicators: Sequence[Indicator]
 ) -> TableLayout:
     """``layout`` with its label columns decided from the rows."""
-    return replace(layout, labels=label_columns(rows, layout, indicators))
+    labels = label_columns(rows, layout, indicators)
+    header = layout.columns.get("indicator", layout.columns.get("task"))
+    why = "表头" if labels[:1] == (header,) else "单元格内容与本单位指标名称吻合"
+    return replace(layout, labels=labels, evidence=(*layout.evidence, ("label", why)))
 
 
 def number(v: Any) -> float | None:
@@ -167,6 +170,7 @@ def with_arithmetic(rows: Sequence[tuple[Any, ...]], layout: TableLayout) -> Tab
     width = max((len(r) for r in data), default=0)
     free = [c for c in range(width) if c not in named]
     found: set[int] = set()
+    why = "上月累计＋本月＝该列"
     if "monthly" in cols:
         refs = [c for c in free if re.search("上月|截至|累计", layout.headers.get(c, ""))]
         refs += [cols["reference"]] if "reference" in cols else []
@@ -176,6 +180,7 @@ def with_arithmetic(rows: Sequence[tuple[Any, ...]], layout: TableLayout) -> Tab
             }
     if not found and "target" in cols and "ratio" in cols:
         found = {c for c in free if _holds(data, (c, cols["target"], cols["ratio"]), _share)}
+        why = "该列÷目标＝完成率"
     if not found:
         progress = [c for c in free if re.fullmatch("进度(情况)?", layout.headers.get(c, ""))]
         for c in progress:
@@ -183,6 +188,11 @@ def with_arithmetic(rows: Sequence[tuple[Any, ...]], layout: TableLayout) -> Tab
             written = [v for v in cells if isinstance(v, str) and _UNIT_WRITTEN.search(clean(v))]
             if cells and 2 * len(written) >= len(cells):
                 found.add(c)
+                why = "“进度”列的数带有计量单位"
     if len(found) != 1:
         return layout
-    return replace(layout, columns={**cols, "cumulative": found.pop()})
+    return replace(
+        layout,
+        columns={**cols, "cumulative": found.pop()},
+        evidence=(*layout.evidence, ("cumulative", why)),
+    )

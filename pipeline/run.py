@@ -151,6 +151,7 @@ def by_department(res: FileResult) -> list[FileResult]:
             skipped=res.skipped if n == 0 else (),
             rows_seen=res.rows_seen if n == 0 else 0,
             accounting=res.accounting if n == 0 else (),
+            tables=res.tables if n == 0 else (),
         )
         for n, d in enumerate(parts)
     ]

@@ -120,6 +120,16 @@ def _role_of(header: str, month: int | None) -> str | None:
 _BRACKETED = re.compile(r"[(\[【]\s*(?:计量)?(?:单位[:：]?)?\s*([^()\[\]【】]{1,10}?)\s*[)\]】]")
 
 
+def column_letter(c: int) -> str:
+    """``A`` for column 0, ``AA`` for 26."""
+    out = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 def header_unit(header: str) -> str | None:
     """The unit a header names for its column: ``累计完成（万人）``, ``本月(单位:公里)``."""
     for m in _BRACKETED.finditer(header):
@@ -167,6 +177,26 @@ class TableLayout:
     unit: str | None = None  # the unit a line above the table states for all its figures
     end: int | None = None  # 0-based row the next table's lines start at (None: sheet's end)
     above: int = 0  # 0-based row this table's title lines start at
+    # role → why its column was taken, where the header alone did not say (see ``roles``)
+    evidence: tuple[tuple[str, str], ...] = ()
+
+    def decisions(self) -> tuple[tuple[str, str], ...]:
+        """Each role's column with the evidence it was taken on, for the record."""
+        why = dict(self.evidence)
+        out = [
+            (role, f"{column_letter(c)}：{why.get(role, '表头“' + self.headers.get(c, '') + '”')}")
+            for role, c in sorted(self.columns.items(), key=lambda rc: rc[1])
+        ]
+        if self.labels:
+            out.append(
+                (
+                    "label",
+                    "、".join(column_letter(c) for c in self.labels)
+                    + "："
+                    + why.get("label", "表头"),
+                )
+            )
+        return tuple(out)
 
     @property
     def units(self) -> dict[int, str]:
