@@ -52,6 +52,22 @@ def account_for_indicators(
         if not dept:
             continue
         given = {o.indicator_id for o in result.observations if o.department == dept}
+        for o in result.observations:
+            if o.department == dept and o.value is None and o.monthly_value is not None:
+                ind = targets.indicator(o.indicator_id)
+                if ind.kind == "count" and (dept, ind.id) not in said:
+                    out.append(
+                        Issue(
+                            "info",
+                            "I-MONTHLY-ONLY",
+                            f"指标{ind.id}“{ind.name}”只报了本月完成数，累计数按上月累计加本月计算",
+                            dept,
+                            o.source_file,
+                            o.source_sheet,
+                            o.source_cell,
+                            ind.id,
+                        )
+                    )
         reason = _reason(result, dept)
         # an unreadable file has its own error: the indicators are listed for the record
         severity: Severity = "warning" if result.readable else "info"

@@ -35,6 +35,7 @@ from pipeline.tables import (
 )
 from pipeline.wide import read_wide
 
+_NO_TABLE = "文件中没有找到可识别的进度报表（应有“指标名称”和“累计完成”等表头），请使用报送模板"
 SPREADSHEET_FORMATS = frozenset({"xlsx", "xls", "ods", "csv", "xlsb", "html"})
 _NOT_EXCEL = "不是 Excel 表格，请用报送模板填写后报送"
 FORMAT_ISSUES: dict[str, tuple[str, str]] = {
@@ -107,11 +108,12 @@ def normalise_file(
     issues += month_notes
     dept, dept_issues = _department(source, book, tables, targets)
     by_table = _table_departments(tables, targets)
-    if len(set(by_table.values())) > 1:  # several departments: a sheet or a block each
+    by_sheet = {s.name: d for s in visible if (d := _sheet_department(s, targets))}
+    if len(set(by_table.values()) | set(by_sheet.values())) > 1:  # a sheet or block each
         dept_issues = [i for i in dept_issues if i.code != "E-DEPT-UNKNOWN"]
-        dept = dept or next(iter(by_table.values()))
+        dept = dept or next(iter([*by_table.values(), *by_sheet.values()]))
     else:
-        by_table = {}
+        by_table, by_sheet = {}, {}
     issues += dept_issues
     if dept is None:
         return FileResult(
@@ -126,11 +128,19 @@ def normalise_file(
     stale = _other_month(source, visible, tables, period, month)
     wide_obs: list[Observation] = []
     for sheet in visible:
-        wide = read_wide(sheet, own, period, dept, source.name, month)
+        d = by_sheet.get(sheet.name, dept)
+        wide = read_wide(sheet, targets.indicators_of(d), period, d, source.name, month)
         if wide is not None:  # a column group per indicator: read as such, not as a table
             wide_obs += wide[0]
             issues += wide[1]
             tables = [t for t in tables if t[0] is not sheet]
+        elif by_sheet and not any(t[0] is sheet for t in tables) and sheet.name in by_sheet:
+            # a department's own sheet with no table: its prose, or the reason it gave nothing
+            obs, said = read_narrative(
+                prose_cells([sheet]), targets.indicators_of(d), period, d, source.name
+            )
+            wide_obs += obs
+            issues += said or [Issue("error", "E-NO-TABLE", _NO_TABLE, d, source.name, sheet.name)]
     if not tables and wide_obs:
         if stale is not None:
             return FileResult(source, dept, (), (*issues, stale(dept)))
@@ -141,16 +151,7 @@ def normalise_file(
             return FileResult(source, dept, (), (*issues, *narrative_issues, stale(dept)))
         if obs or narrative_issues:
             return FileResult(source, dept, tuple(obs), tuple(issues + narrative_issues))
-        issues.append(
-            Issue(
-                "error",
-                "E-NO-TABLE",
-                "文件中没有找到可识别的进度报表（应有“指标名称”"
-                "和“累计完成”等表头），请使用报送模板",
-                dept,
-                source.name,
-            )
-        )
+        issues.append(Issue("error", "E-NO-TABLE", _NO_TABLE, dept, source.name))
         return FileResult(source, dept, issues=tuple(issues))
     formats = _FormatLookup(source)
     observations: list[Observation] = list(wide_obs)
@@ -159,8 +160,8 @@ def normalise_file(
     seen: dict[str, dict[str, int]] = {}  # department → indicator id → row it was taken from
     rows_seen = 0
     read_as: list[tuple[str, int, str, tuple[tuple[str, str], ...]]] = []
-    for n, (sheet, layout) in enumerate(tables):
-        sheet_dept = by_table.get(n, dept)
+    for sheet, layout in tables:
+        sheet_dept = by_table.get(_key(sheet, layout), dept)
         mine = targets.indicators_of(sheet_dept)
         layout = with_arithmetic(sheet.rows, with_labels(sheet.rows, layout, mine))
         layout = replace(layout, unit=table_unit(sheet.rows[layout.above : layout.header_rows[0]]))
@@ -206,8 +207,8 @@ def normalise_file(
             elif outcome.kind == "skipped":
                 skipped.append(SkippedRow(source.name, sheet.name, r + 1, outcome.reason))
     found, from_prose = [], []
-    for d in dict.fromkeys([dept, *(by_table.get(n, dept) for n in range(len(tables)))]):
-        mine_tables = [t for n, t in enumerate(tables) if by_table.get(n, dept) == d]
+    for d in dict.fromkeys([dept, *(by_table.get(_key(*t), dept) for t in tables)]):
+        mine_tables = [t for t in tables if by_table.get(_key(*t), dept) == d]
         more, said = _prose_figures(
             mine_tables, observations, issues, targets.indicators_of(d), period, d, source
         )
@@ -300,13 +301,26 @@ def _prose_figures(
 _UNIT_OF_BLOCK = re.compile(r"(?:填报|报送|牵头|责任)?单位(?:名称)?[:：]?(.+)$")
 
 
+def _key(sheet: Sheet, layout: TableLayout) -> tuple[str, int]:
+    """A table's place: its sheet and header row."""
+    return sheet.name, layout.header_rows[0]
+
+
+def _sheet_department(sheet: Sheet, targets: TargetTable) -> str | None:
+    """The department a sheet's name or its own 填报单位 line names."""
+    found = department_from_name(sheet.name, targets.departments)
+    if found is None and (unit := reporting_unit(sheet.rows)):
+        found = department_from_name(unit[0], targets.departments)
+    return found
+
+
 def _table_departments(
     tables: Sequence[tuple[Sheet, TableLayout]], targets: TargetTable
-) -> dict[int, str]:
-    """Table (by its place in ``tables``) → the department its sheet's name, or its own
+) -> dict[tuple[str, int], str]:
+    """Table (by its place) → the department its sheet's name, or its own
     lines above it (``填报单位：…``, ``单位：县民政局``, a heading naming it), name."""
-    out: dict[int, str] = {}
-    for n, (sheet, layout) in enumerate(tables):
+    out: dict[tuple[str, int], str] = {}
+    for sheet, layout in tables:
         found = None
         for row in sheet.rows[layout.above : layout.header_rows[0]]:
             for v in row:
@@ -319,7 +333,7 @@ def _table_departments(
         if found is None and layout.above == 0:
             found = department_from_name(sheet.name, targets.departments)
         if found:
-            out[n] = found
+            out[_key(sheet, layout)] = found
     return out
 
 
@@ -599,7 +613,9 @@ def _department_in_title(book: Book, targets: TargetTable) -> tuple[str, str, st
                     if d:
                         found.add((d, sheet.name, a1(r, c)))
                         break
-    return found.pop() if len({d for d, _, _ in found}) == 1 and len(found) == 1 else None
+    if len({d for d, _, _ in found}) != 1:
+        return None
+    return min(found, key=lambda f: (f[1], len(f[2]), f[2]))
 
 
 def _department_from_rows(

@@ -182,11 +182,17 @@ def with_arithmetic(rows: Sequence[tuple[Any, ...]], layout: TableLayout) -> Tab
         found = {c for c in free if _holds(data, (c, cols["target"], cols["ratio"]), _share)}
         why = "该列÷目标＝完成率"
     if not found:
-        progress = [c for c in free if re.fullmatch("进度(情况)?", layout.headers.get(c, ""))]
+        progress = [
+            c for c in free if re.fullmatch(r"进度(情况)?(\(.*\))?", layout.headers.get(c, ""))
+        ]
         for c in progress:
             cells = [row[c] for row in data if c < len(row) and row[c] not in (None, "")]
             written = [v for v in cells if isinstance(v, str) and _UNIT_WRITTEN.search(clean(v))]
-            if cells and 2 * len(written) >= len(cells):
+            unit = layout.units.get(c)
+            if unit and unit != "%" and cells:
+                found.add(c)
+                why = f"“进度”列的表头注明单位（{unit}）"
+            elif cells and 2 * len(written) >= len(cells):
                 found.add(c)
                 why = "“进度”列的数带有计量单位"
     if len(found) != 1:

@@ -107,13 +107,15 @@ def _role_of(header: str, month: int | None) -> str | None:
     bare = _BRACKETED.sub("", text)  # "本月（单位：公里）" is a header, "填报单位：…" a line
     if not text or len(text) > 30 or ":" in bare:
         return None
-    for role, pattern in ROLE_PATTERNS:
-        if pattern.search(text):
-            if role in ("cumulative", "monthly") and month is not None:
-                named = _MONTH.findall(text)  # 1-6月累计: the last month named
-                if named and int(named[-1]) != month:
-                    return "reference"
-            return role
+    # the header without its unit first (9月完成（件）), then as written (进度（%）)
+    for candidate in dict.fromkeys((bare, text)):
+        for role, pattern in ROLE_PATTERNS:
+            if pattern.search(candidate):
+                if role in ("cumulative", "monthly") and month is not None:
+                    named = _MONTH.findall(candidate)  # 1-6月累计: the last month named
+                    if named and int(named[-1]) != month:
+                        return "reference"
+                return role
     return None
 
 
@@ -391,7 +393,7 @@ def footer_row(row: tuple[Any, ...]) -> bool:
 
 def subtotal_row(row: tuple[Any, ...]) -> bool:
     """合计 / 小计 rows are sums, not indicators."""
-    return any(SUBTOTAL.match(clean(v)) for v in row[:4] if isinstance(v, str))
+    return any(SUBTOTAL.match(t) for v in row if isinstance(v, str) and len(t := clean(v)) <= 8)
 
 
 def reporting_unit(

@@ -53,7 +53,8 @@ def test_the_name_column_is_the_one_naming_indicators_not_the_target_column(tmp_
         [2, "房屋总建筑面积", "1.79万平方米", "万平方米", 0.1, 1.2, None, None],
         [3, "涉及住户", "167户", "户", 10, 120, None, None],
     ]
-    grid = [["2022年民生实事进展情况表（截至6月底）"], ["填报单位：县住房和城乡建设局"], top, sub, *rows]
+    title = ["2022年民生实事进展情况表（截至6月底）"]
+    grid = [title, ["填报单位：县住房和城乡建设局"], top, sub, *rows]
     merges = [(2, 0, 3, 0), (2, 1, 3, 1), (2, 2, 3, 2), (2, 3, 3, 3), (2, 4, 2, 6), (2, 7, 3, 7)]
     data = run(tmp_path, {"住建局.xlsx": [SheetSpec("Sheet1", grid, merges=merges)]})
     assert figures(data) == {
