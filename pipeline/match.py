@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
@@ -129,17 +130,13 @@ def _phrase_overlap(a: str, b: str) -> float:
     """Common substrings of two or more characters, longest first, each used once."""
     if not a or not b or len(a) > MAX_PHRASE_TEXT or len(b) > MAX_PHRASE_TEXT:
         return 0.0
+    if not {a[i : i + 2] for i in range(len(a) - 1)} & {b[i : i + 2] for i in range(len(b) - 1)}:
+        return 0.0  # no two characters in common: nothing to find
     total = len(a) + len(b)
     common = 0
     while True:
-        best, at_a, at_b = 0, 0, 0
-        for i in range(len(a)):
-            for j in range(len(b)):
-                k = 0
-                while i + k < len(a) and j + k < len(b) and a[i + k] == b[j + k]:
-                    k += 1
-                if k > best:
-                    best, at_a, at_b = k, i, j
+        m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+        best, at_a, at_b = m.size, m.a, m.b
         if best < 2:
             break
         common += best

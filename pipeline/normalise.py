@@ -31,6 +31,7 @@ from pipeline.tables import (
     filled,
     locate_tables,
     reporting_unit,
+    single_text,
     table_unit,
 )
 from pipeline.wide import read_wide
@@ -346,12 +347,10 @@ _HEADING = re.compile(
 def _department_heading(row: tuple[Any, ...], targets: TargetTable) -> str | None:
     """A sub-heading row naming a department (``单位：县民政局``, ``二、县残联``): one text,
     merged across the row or alone in it, and nothing else."""
-    texts = {clean(v) for v in row if v is not None and clean(v)}
-    if len(texts) != 1:
+    only = single_text(row)
+    if only is None:
         return None
-    (text,) = texts
-    if any(not isinstance(v, str) for v in row if v is not None):
-        return None
+    text = clean(only)
     m = _HEADING.match(text)
     if not m or not re.search(r"局|委|会|联|院|办|中心|公司|部", m.group(1)):
         return None

@@ -7,6 +7,7 @@ writing (``填报日期：2022年7月4日``) are not the reporting month; ``截�
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -28,10 +29,11 @@ class MonthMention:
     text: str
 
 
-def _months(text: str) -> set[int]:
+@functools.lru_cache(maxsize=4096)  # titles and headers repeat from file to file
+def _months(text: str) -> frozenset[int]:
     t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if _DATE_LINE.match(t):
-        return set()
+        return frozenset()
     found: set[int] = set()
     for m in _AS_OF_DATE.finditer(t):
         if int(m.group(2)) >= 20:  # 截至6月30日: June; 截至7月5日 is a date of writing
@@ -41,7 +43,7 @@ def _months(text: str) -> set[int]:
         month = int(g) if g.isdigit() else _CN[g]
         if 1 <= month <= 12:
             found.add(month)
-    return found
+    return frozenset(found)
 
 
 def mentions(texts: Iterable[tuple[str, str, str]]) -> list[MonthMention]:

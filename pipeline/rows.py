@@ -16,7 +16,14 @@ from pipeline.match import Match, code_of, match_label, normalise_name
 from pipeline.model import Indicator, Issue, Observation, Severity
 from pipeline.parse import Parsed, normalise_text, parse_value, unit_fits, unit_named
 from pipeline.read import a1
-from pipeline.tables import TableLayout, clean, footer_row, split_unit, subtotal_row
+from pipeline.tables import (
+    TableLayout,
+    clean,
+    footer_row,
+    single_text,
+    split_unit,
+    subtotal_row,
+)
 
 MILESTONE_STATES: list[tuple[str, re.Pattern[str]]] = [
     ("未启动", re.compile(r"未启动|未开工|尚未启动|尚未开展|未开展|未实施|未开始|尚未开始")),
@@ -58,6 +65,7 @@ class RowContext:
     formats: Callable[[int, int], str | None]  # number format of a cell, looked up on demand
     in_footer: bool = False
     seen: dict[str, int] = field(default_factory=dict)  # indicator id → row it was taken from
+    unit: str | None = None  # the unit the row states (see ``row_unit``), once it is matched
 
     def cell(self, role: str) -> Any:
         c = self.layout.columns.get(role)
@@ -110,11 +118,8 @@ def skip_footer(ctx: RowContext) -> Outcome | None:
 def skip_heading(ctx: RowContext) -> Outcome | None:
     """A task heading merged across the row (``二、城乡适龄妇女“两癌”免费筛查`` in every
     cell): one text, no figures."""
-    texts = {v for v in ctx.row if v is not None and v != ""}
-    if len(texts) == 1 and sum(1 for v in ctx.row if v is not None and v != "") > 1:
-        (only,) = texts
-        if isinstance(only, str):
-            return HEADING_ROW
+    if single_text(ctx.row) is not None and sum(1 for v in ctx.row if v) > 1:
+        return HEADING_ROW
     return None
 
 
@@ -212,7 +217,7 @@ def match_row(ctx: RowContext) -> Outcome | Indicator:
     label = _label(ctx)
     code = code_of(ctx.cell("code")) if "code" in ctx.layout.columns else None
     by_code = next((i for i in ctx.indicators if i.id == code), None) if code else None
-    unit = row_unit(ctx, label)
+    unit = ctx.unit = row_unit(ctx, label)
     # a unit the row states rules out the indicators it cannot measure (所 is not a %)
     candidates = fitting(ctx.indicators, unit) if unit else ctx.indicators
     if not candidates:
@@ -264,7 +269,7 @@ def _parse(ctx: RowContext, role: str, ind: Indicator) -> tuple[Parsed, str]:
     raw = ctx.cell(role)
     c = ctx.layout.columns[role]
     # the unit the row or the column's header states applies to a bare number
-    unit_text = row_unit(ctx, _label(ctx)) or ctx.layout.units.get(c) or ctx.layout.unit or ""
+    unit_text = ctx.unit or ctx.layout.units.get(c) or ctx.layout.unit or ""
     if unit_text and unit_text not in (ind.unit, "%"):  # % says nothing about 0.96 vs 96
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = f"{raw:.15g}{unit_text}"

@@ -352,6 +352,10 @@ def locate_tables(rows: tuple[tuple[Any, ...], ...], month: int | None = None) -
     found = [first]
     r = first.first_data_row
     while r < len(rows):
+        row = rows[r]
+        if _has_number(row) or sum(1 for v in row if isinstance(v, str) and role_of(v, month)) < 3:
+            r += 1  # a row of figures, a line, a row of names: no further table's header
+            continue
         head = _header(rows[r], rows[r + 1] if r + 1 < len(rows) else None, month)
         if head is None or len(head[0]) < 3:
             r += 1
@@ -369,6 +373,10 @@ def locate_tables(rows: tuple[tuple[Any, ...], ...], month: int | None = None) -
     return found
 
 
+def _has_number(row: tuple[Any, ...]) -> bool:
+    return any(_is_number(v) for v in row)
+
+
 def _title_line(row: tuple[Any, ...]) -> bool:
     """A line above a table: empty, or one text (alone or merged across the row)."""
     return len({clean(v) for v in row if v is not None} - {""}) <= 1
@@ -383,6 +391,19 @@ REPORTING_UNIT = re.compile(r"(填报单位|报送单位|单位名称|填报部�
 _DATE_LINE = re.compile(r"^(填报|报送|填表)?(日期|时间)[:：]")
 
 
+def single_text(row: tuple[Any, ...]) -> str | None:
+    """The one text a row holds (alone, or merged across it and filled into each cell)."""
+    first: Any = None
+    for v in row:
+        if v is None or v == "":
+            continue
+        if first is None:
+            first = v
+        elif v != first:
+            return None
+    return first if isinstance(first, str) else None
+
+
 def footer_row(row: tuple[Any, ...]) -> bool:
     """Footer lines under a table: 填报人, 联系电话, 注：…"""
     for v in row:
@@ -393,7 +414,14 @@ def footer_row(row: tuple[Any, ...]) -> bool:
 
 def subtotal_row(row: tuple[Any, ...]) -> bool:
     """合计 / 小计 rows are sums, not indicators."""
-    return any(SUBTOTAL.match(t) for v in row if isinstance(v, str) and len(t := clean(v)) <= 8)
+    return any(
+        SUBTOTAL.match(clean(v))
+        for v in row
+        if isinstance(v, str) and len(v) <= 12 and v.lstrip()[:1] in _SUBTOTAL_FIRST
+    )
+
+
+_SUBTOTAL_FIRST = frozenset("合小总共汇")
 
 
 def reporting_unit(

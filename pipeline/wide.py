@@ -10,6 +10,7 @@ is the only row of figures, or the one labelled 全县 / 合计 / the department
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,8 @@ def wide_columns(
     rows = sheet.rows
     for r in range(min(SCAN, len(rows) - 1)):
         top, sub = rows[r], rows[r + 1]
+        if not any(a is not None and a == b for a, b in itertools.pairwise(top)):
+            continue  # no group merged across columns
         found: list[WideColumn] = []
         for c, group in enumerate(top):
             below = sub[c] if c < len(sub) else None
