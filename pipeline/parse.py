@@ -16,6 +16,7 @@ Issue codes:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -122,6 +123,7 @@ def _compatible(found: str, wanted: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # unit cells repeat from row to row
 def unit_named(text: str) -> str | None:
     """``text`` (a unit column cell, a header's bracket) when it is a unit this parser knows,
     normalised (``万 人`` → ``万人``); else None."""

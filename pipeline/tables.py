@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -155,6 +156,7 @@ def table_unit(rows: Sequence[tuple[Any, ...]]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat from row to row and file to file
 def split_unit(label: str) -> tuple[str, str | None]:
     """A label without the unit it carries in brackets: ``农村公路提质改造（公里）`` →
     (``农村公路提质改造``, ``公里``)."""
@@ -353,8 +355,15 @@ def locate_tables(rows: tuple[tuple[Any, ...], ...], month: int | None = None) -
     r = first.first_data_row
     while r < len(rows):
         row = rows[r]
-        if _has_number(row) or sum(1 for v in row if isinstance(v, str) and role_of(v, month)) < 3:
-            r += 1  # a row of figures, a line, a row of names: no further table's header
+        above = rows[r - 1]
+        if (
+            (any(v is not None and v != "" for v in above) and single_text(above) is None)
+            or _has_number(row)
+            or sum(1 for v in row if isinstance(v, str) and role_of(v, month)) < 3
+        ):
+            # a further table's header follows a blank or title line, names three roles
+            # and holds no figures
+            r += 1
             continue
         head = _header(rows[r], rows[r + 1] if r + 1 < len(rows) else None, month)
         if head is None or len(head[0]) < 3:

@@ -11,6 +11,7 @@ is the only row of figures, or the one labelled 全县 / 合计 / the department
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,7 @@ def wide_columns(
     rows = sheet.rows
     for r in range(min(SCAN, len(rows) - 1)):
         top, sub = rows[r], rows[r + 1]
-        if not any(a is not None and a == b for a, b in itertools.pairwise(top)):
+        if not any(isinstance(a, str) and a and a == b for a, b in itertools.pairwise(top)):
             continue  # no group merged across columns
         found: list[WideColumn] = []
         for c, group in enumerate(top):
@@ -51,6 +52,8 @@ def wide_columns(
                 continue
             spread = (c > 0 and top[c - 1] == group) or (c + 1 < len(top) and top[c + 1] == group)
             if not spread:  # a group heads its columns, merged across them
+                continue
+            if _GENERIC.match(group):  # 完成情况, 2022年目标: a table's group, no indicator
                 continue
             name, unit = split_unit(group)
             m = match_label(name, indicators) if clean(name) else None
@@ -66,6 +69,9 @@ def wide_columns(
 
 
 _PROGRESS = ("进度", "进度情况")
+_GENERIC = re.compile(
+    r"^\s*(\d{4}年)?(\d{1,2}月份?)?(年度|全年|工作)?(目标|计划|完成|进度|进展)(任务|情况|值)?\s*$"
+)
 
 
 def _proven(
@@ -73,6 +79,8 @@ def _proven(
 ) -> list[WideColumn]:
     """The figure columns of each group: ``进度`` counts as the cumulative only when, in some
     group, 进度 ÷ 目标 = 完成比例 with figures other than 0 and no group contradicts it."""
+    if not any(col.role == "progress?" for col in columns):
+        return [col for col in columns if col.role in ("cumulative", "monthly", "state")]
     figures = [row for row in rows[start:] if any(isinstance(v, (int, float)) for v in row)]
     by_ind: dict[str, dict[str, int]] = {}
     for col in columns:
@@ -201,6 +209,8 @@ def read_wide(
         if got is None:
             continue
         cum, monthly = got.get("cumulative"), got.get("monthly")
+        if cum is None and monthly is None:
+            continue
         level = col.indicator.kind == "level"
         value = cum or (monthly if level else None)
         out.append(
