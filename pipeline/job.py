@@ -41,7 +41,7 @@ from pipeline.outputs import (
     staged,
 )
 from pipeline.report import Report
-from pipeline.run import PeriodData, check_period, read_period, sort_issues
+from pipeline.run import PeriodData, check_period, late_issue, read_period, sort_issues
 from pipeline.store import Store, StoredFile
 from pipeline.targets import format_number
 from pipeline.validate import check_period as check_values
@@ -75,16 +75,7 @@ def _submission_issues(data: PeriodData) -> list[Issue]:
                 Issue("warning", "W-SUBMISSION-MISSING", f"{s.department}本期未报送", s.department)
             )
         elif s.status == "late" and s.department in current:
-            when = s.received_at.strftime("%Y-%m-%d %H:%M") if s.received_at else ""
-            out.append(
-                Issue(
-                    "warning",
-                    "W-SUBMISSION-LATE",
-                    f"{s.department}逾期报送（{when}收到）",
-                    s.department,
-                    s.file,
-                )
-            )
+            out.append(late_issue(s.department, s.file, s.received_at))
     return out
 
 

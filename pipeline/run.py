@@ -157,6 +157,14 @@ def by_department(res: FileResult) -> list[FileResult]:
     ]
 
 
+def late_issue(department: str, file: str, received: dt.datetime | None) -> Issue:
+    """A department's file that arrived after the deadline."""
+    when = received.strftime("%Y-%m-%d %H:%M") if received else ""
+    return Issue(
+        "warning", "W-SUBMISSION-LATE", f"{department}逾期报送（{when}收到）", department, file
+    )
+
+
 def _revision_key(res: FileResult, received: dict[str, dt.datetime]) -> tuple[object, ...]:
     """Newest first-seen time wins; files that arrived in the same minute are ordered by a
     revision mark in the name (修改, 更正, （2）…), then by name."""

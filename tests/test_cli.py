@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import os
 
 import openpyxl
 import pytest
@@ -141,20 +143,73 @@ def test_check_prints_issues_and_exits_one_on_errors(tmp_path):
     """`minsheng check FILE` lists the file's problems with sheet and cell; errors → exit 1."""
     rows = [[1, "办理法律援助案件", 110, "件", 10, "待统计", "", ""]]
     bad = write_xlsx(tmp_path / "司法局6月.xlsx", [department_sheet("县司法局", rows)])
+    on_time = dt.datetime(2022, 7, 4, 9, 30).timestamp()  # received before the deadline
+    os.utime(bad, (on_time, on_time))
     result = invoke("check", str(bad), "-w", str(tmp_path))
     assert result.exit_code == 1
+    missing = (
+        "  提醒 W-INDICATOR-MISSING  指标18.2“推进值班律师和刑事案件律师辩护全覆盖试点”"
+        "在报送文件中没有找到数据：表中没有该指标的行\n"
+    )
     assert result.output == (
-        "司法局6月.xlsx（县司法局）：读取 1 个指标\n"
-        "  错误 E-CELL-TEXT [进度表][F4] 指标18.1“办理法律援助案件”："
+        "司法局6月.xlsx（县司法局）：读取 0 个指标\n"
+        + missing
+        + "  错误 E-CELL-TEXT [进度表][F4] 指标18.1“办理法律援助案件”："
         "单元格内容“待统计”不是数字，请填写数字\n"
     )
     rows[0][5] = 55
+    rows.append([2, "推进值班律师和刑事案件律师辩护全覆盖试点", "", "", "", "推进中", "", ""])
     good = write_xlsx(tmp_path / "司法局7月.xlsx", [department_sheet("县司法局", rows)])
+    os.utime(good, (on_time + 31 * 86400, on_time + 31 * 86400))
     result = invoke("check", str(good), "-w", str(tmp_path))
     assert (result.exit_code, result.output) == (
         0,
-        "司法局7月.xlsx（县司法局）：读取 1 个指标\n  未发现问题。\n",
+        "司法局7月.xlsx（县司法局）：读取 2 个指标\n  未发现问题。\n",
     )
+
+
+def test_check_gives_the_issues_run_gives(tmp_path):
+    """`check` and `run` agree on a file: a level below its standard is W-LEVEL-NOT-MET in
+    both (check said 未发现问题), and the file's issues are the same codes and cells."""
+    rows = [
+        [1, "农村公路提质改造工程", 2.123, "公里", 0.1, 1.0, "", ""],
+        [2, "农村公路列养率", "100%", "%", None, "80%", "", ""],
+    ]
+    folder = tmp_path / "inputs" / "2022-06"
+    folder.mkdir(parents=True)
+    path = write_xlsx(folder / "交通局6月.xlsx", [department_sheet("县交通运输局", rows)])
+    checked = invoke("check", str(path), "-w", str(tmp_path))
+    assert "W-LEVEL-NOT-MET" in checked.output
+    assert invoke("run", "-p", "2022-06", "-w", str(tmp_path)).exit_code == 0
+    with open(tmp_path / "outputs" / "2022-06" / "issues.csv", encoding="utf-8-sig") as fh:
+        ran = {
+            (r["code"], f"[{r['sheet']}][{r['cell']}]" if r["sheet"] else "")
+            for r in csv.DictReader(fh)
+            if r["file"] == path.name
+        }
+    said = {
+        (parts[1], parts[2] if parts[2].startswith("[") else "")
+        for line in checked.output.splitlines()[1:]
+        if len(parts := line.split()) > 2
+    }
+    assert said == ran
+
+
+def test_check_says_what_is_no_submission(tmp_path):
+    """An Excel lock file, an editor's .tmp and the office's 收文登记.csv are no submissions:
+    `check` says so instead of asking for a template or a department's name."""
+    folder = tmp_path / "inputs" / "2022-06"
+    folder.mkdir(parents=True)
+    for name in ("~$交通局6月.xlsx", "交通局6月.xlsx.tmp", "收文登记.csv"):
+        (folder / name).write_bytes(
+            b"\x00" * 10 if name != "收文登记.csv" else "文件名,收到时间\n".encode()
+        )
+    result = invoke(
+        "check", *(str(folder / n) for n in sorted(os.listdir(folder))), "-w", str(tmp_path)
+    )
+    assert result.exit_code == 0
+    assert result.output.count("I-NOT-A-SUBMISSION") == 3
+    assert "请用报送模板" not in result.output and "注明单位" not in result.output
 
 
 def test_history_command(tmp_path):
