@@ -450,9 +450,9 @@ def _other_month(
                     (sheet.name, a1(r, c), v) for c, v in enumerate(row) if isinstance(v, str)
                 ]
     found = mentions(texts)  # what the file's contents say beats what its name says
-    if not found:  # no title says: the rows' own 截至4月底累计… (two at least, all alike)
+    if not found:  # no title says: the rows' own 截至4月底累计… (all of one month)
         as_of = [m for sheet, layout in tables for m in _as_of_in_rows(sheet, layout)]
-        if len(as_of) >= 2 and len({m.month for m in as_of}) == 1:
+        if as_of and len({m.month for m in as_of}) == 1:
             found = as_of
     named = source.period_guess
     if not found and named is not None and named != period and named[:4] == period[:4]:

@@ -56,22 +56,26 @@ def label_columns(
     role_at = {c: role for role, c in layout.columns.items()}
     data = rows[layout.first_data_row : layout.first_data_row + SCAN_ROWS]
     width = max((len(r) for r in data), default=0)
-    scored: list[tuple[int, int, int, int]] = []  # (-distinct, -exact, preference, column)
+    # (-distinct, -exact, -length, preference, column): the most indicators named, then the
+    # most named exactly, then the longer names (an item's name, not its category's)
+    scored: list[tuple[int, int, int, int, int]] = []
     for c in range(width):
         if c in taken:
             continue
         distinct: set[str] = set()
-        exact = 0
+        exact = length = 0
         for row in data:
             text = _name_like(row[c]) if c < len(row) else ""
             if not text:
                 continue
             m = match_label(text, indicators)
-            if m.indicator is not None:
+            if m.indicator is not None and m.how != "fuzzy":  # a close name is no evidence
                 distinct.add(m.indicator.id)
                 exact += m.how in ("exact", "code")
+                length += len(normalise_name(text))
         if distinct:
-            scored.append((-len(distinct), -exact, _PREFERENCE.get(role_at.get(c, ""), 2), c))
+            preference = _PREFERENCE.get(role_at.get(c, ""), 2)
+            scored.append((-len(distinct), -exact, -length, preference, c))
     order = [c for *_, c in sorted(scored)]
     for role in ("indicator", "task"):
         by_header = layout.columns.get(role)

@@ -36,7 +36,7 @@ ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("monthly", r"本月|当月|月度完成|本期|新增"),  # 本月完成量 before 完成量
         ("cumulative", r"完成值|实际完成|完成数|完成量|现状值|当前值|完成情况$"),
         ("target", r"目标|计划|任务数"),
-        ("indicator", r"指标|建设内容|主要内容|具体内容|内容|名称|事项"),
+        ("indicator", r"指标|建设内容|主要内容|具体内容|内容|名称|(?<!实)事项"),  # 实事项目: a task
         ("task", r"实事|任务|项目"),
         ("remark", r"备注"),
     ]
