@@ -166,6 +166,7 @@ def normalise_file(
         mine = targets.indicators_of(sheet_dept)
         layout = with_arithmetic(sheet.rows, with_labels(sheet.rows, layout, mine))
         layout = replace(layout, unit=table_unit(sheet.rows[layout.above : layout.header_rows[0]]))
+        layout = layout.with_duplicates(month)
         read_as.append((sheet.name, layout.header_rows[0] + 1, sheet_dept, layout.decisions()))
         issues += _layout_issues(sheet, layout, sheet_dept, source.name)
         for r in range(layout.above, layout.header_rows[0]):

@@ -43,6 +43,8 @@ def milestone_state(text: str) -> str | None:
     """A milestone state from a status cell or the first clause of a sentence (``已完成，
     已通过验收。``); None unless exactly one state fits."""
     t = clean(text).rstrip("。.")
+    if re.search(r"已完成|已全部|已落实|已建成", t) and MILESTONE_STATES[0][1].search(t):
+        return None  # 已完成招募，培训尚未开展: part done, part not started — not one state
     for part in (t, _FIRST_CLAUSE.split(t, maxsplit=1)[0]):
         found = {state for state, pattern in MILESTONE_STATES if pattern.search(part)}
         if len(found) == 1:
@@ -270,7 +272,12 @@ def _parse(ctx: RowContext, role: str, ind: Indicator) -> tuple[Parsed, str]:
     c = ctx.layout.columns[role]
     # the unit the row or the column's header states applies to a bare number
     unit_text = ctx.unit or ctx.layout.units.get(c) or ctx.layout.unit or ""
-    if unit_text and unit_text not in (ind.unit, "%"):  # % says nothing about 0.96 vs 96
+    if unit_text == "%" and ind.unit != "%" and isinstance(raw, (int, float, str)):
+        # a share of the target (累计完成（%）) is no count: say so, never take it
+        text = f"{raw:.15g}" if isinstance(raw, (int, float)) else normalise_text(raw)
+        if _BARE_NUMBER.fullmatch(text):
+            raw = text + "%"
+    elif unit_text and unit_text not in (ind.unit, "%"):  # % says nothing about 0.96 vs 96
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = f"{raw:.15g}{unit_text}"
         elif isinstance(raw, str) and _BARE_NUMBER.fullmatch(normalise_text(raw)):
@@ -281,6 +288,61 @@ def _parse(ctx: RowContext, role: str, ind: Indicator) -> tuple[Parsed, str]:
         if number_format:
             parsed = parse_value(raw, ind.unit, number_format=number_format)
     return parsed, a1(ctx.r, c)
+
+
+def _sum_disagrees(ctx: RowContext, ind: Indicator, values: dict[str, float | None]) -> list[Issue]:
+    """上月累计 + 本月 = 累计 on the row, when it gives all three: figures that do not add up
+    (a typo, a formula whose saved value is stale) are an error, none of them is taken."""
+    c = ctx.layout.columns.get("reference")
+    cum, monthly = values["cumulative"], values["monthly"]
+    if c is None or cum is None or monthly is None or ind.kind != "count":
+        return []
+    if not re.search("上月|上期|截至|截止|累计", ctx.layout.headers.get(c, "")) or re.search(
+        "去年|同期", ctx.layout.headers.get(c, "")
+    ):
+        return []
+    parsed, _ = _parse(ctx, "reference", ind)
+    if (
+        parsed.code
+        or parsed.value is None
+        or abs(parsed.value + monthly - cum) <= 1e-6 * max(1.0, abs(cum))
+    ):
+        return []
+    return [
+        ctx.issue(
+            "E-CUM-INCONSISTENT",
+            f"指标{ind.id}“{ind.name}”：上月累计{parsed.value:g}＋本月{monthly:g}"
+            f"≠累计{cum:g}，无法确定哪个数是对的，请核对后重新报送",
+            ctx.addr("cumulative"),
+            ind.id,
+        )
+    ]
+
+
+def _columns_disagree(
+    ctx: RowContext, ind: Indicator, values: dict[str, float | None]
+) -> list[Issue]:
+    """Two columns both headed 累计 (or 本月) with different figures on the row: which one is
+    this month's is not ours to guess."""
+    out = []
+    for role, c in ctx.layout.duplicates:
+        taken = values.get(role)
+        raw = ctx.row[c] if c < len(ctx.row) else None
+        if taken is None or raw is None or raw == "":
+            continue
+        other = parse_value(raw, ind.unit)
+        if other.value is not None and abs(other.value - taken) > 1e-9 * max(1.0, abs(taken)):
+            out.append(
+                ctx.issue(
+                    "E-COLUMN-CONFLICT",
+                    f"指标{ind.id}“{ind.name}”：“{ctx.layout.headers.get(ctx.layout.columns[role])}”"
+                    f"列为{taken:g}，“{ctx.layout.headers.get(c)}”列为{other.value:g}，"
+                    "无法确定以哪列为准，请只保留一列后重新报送",
+                    ctx.addr(role),
+                    ind.id,
+                )
+            )
+    return out
 
 
 def read_values(ctx: RowContext, ind: Indicator) -> Outcome:
@@ -327,6 +389,7 @@ def read_values(ctx: RowContext, ind: Indicator) -> Outcome:
                 )
             elif parsed.value is not None:
                 values[role], cells[role] = parsed.value, cell
+        issues += _sum_disagrees(ctx, ind, values) + _columns_disagree(ctx, ind, values)
         if ind.kind == "level" and values["cumulative"] is None and values["monthly"] is not None:
             values["cumulative"], cells["cumulative"] = values["monthly"], cells["monthly"]
             values["monthly"] = None

@@ -183,6 +183,19 @@ class TableLayout:
     above: int = 0  # 0-based row this table's title lines start at
     # role → why its column was taken, where the header alone did not say (see ``roles``)
     evidence: tuple[tuple[str, str], ...] = ()
+    # (role, column) of further columns whose header names a value role already taken
+    duplicates: tuple[tuple[str, int], ...] = ()
+
+    def with_duplicates(self, month: int | None) -> TableLayout:
+        """This layout knowing the other columns that claim its value roles."""
+        dup = tuple(
+            (role, c)
+            for role in self.ambiguous
+            if role in ("cumulative", "monthly")
+            for c, text in sorted(self.headers.items())
+            if c != self.columns.get(role) and role_of(text, month) == role
+        )
+        return replace(self, duplicates=dup)
 
     def decisions(self) -> tuple[tuple[str, str], ...]:
         """Each role's column with the evidence it was taken on, for the record."""

@@ -120,6 +120,18 @@ def check_value(
                 f"疑似单位填错（如把平方米当作万平方米），未采用，请核实",
             )
         ]
+    if ind.kind == "level" and ind.unit != "%" and ind.target and v > ind.target * 5:
+        # a standard or a ratio (元/人·月, 千人口托位数) five times its target is another figure
+        return _blank(obs), [
+            _issue(
+                obs,
+                ind,
+                "error",
+                "E-OVER-TARGET",
+                f"填报数{_n(v, ind)}超过目标{_n(ind.target, ind)}的5倍，"
+                f"疑似填的是其他数（如总数而非比值），未采用，请核实",
+            )
+        ]
     prev_value = prev.value if prev else None
     if ind.kind == "count" and prev_value is not None:
         if v < prev_value - _TOL:

@@ -237,3 +237,37 @@ def test_no_figure_with_an_error_on_it_leaves_the_period(tmp_path_factory, seed)
     data = read_period(case.folder, case.period, TABLE, Config())
     bad = {o.indicator_id: _touched(o, data) for o in data.observations if _touched(o, data)}
     assert bad == {}
+
+
+def test_figures_that_do_not_add_up_are_not_taken(tmp_path):
+    """上月累计 36 + 本月 8 ≠ 累计 40 (a typo, or a formula whose saved value is stale): an
+    error on the indicator, no figure."""
+    grid = [["指标名称", "目标", "上月累计", "本月完成", "累计完成"], ["组织招聘会", 90, 36, 8, 40]]
+    data = run(tmp_path, {"人社局.xlsx": [SheetSpec("Sheet1", grid)]})
+    assert "5.1" not in figures(data)
+    assert "E-CUM-INCONSISTENT" in codes(data, "5.1")
+
+
+def test_a_share_of_target_is_no_count(tmp_path):
+    """累计完成（%）50 for an indicator counted in 户 is a percentage, not 50 户."""
+    grid = [["指标名称", "目标", "累计完成（%）"], ["特殊困难家庭适老化改造", 18, 50]]
+    data = run(tmp_path, {"民政局.xlsx": [SheetSpec("Sheet1", grid)]})
+    assert "3.3" not in figures(data)
+    assert "E-UNIT-MISMATCH" in codes(data, "3.3")
+
+
+def test_two_cumulative_columns_that_disagree_are_an_error(tmp_path):
+    """累计完成 44 and 本年累计 40 on one row: neither is taken."""
+    grid = [["指标名称", "目标", "累计完成", "本年累计"], ["组织招聘会", 90, 44, 40]]
+    data = run(tmp_path, {"人社局.xlsx": [SheetSpec("Sheet1", grid)]})
+    assert "5.1" not in figures(data)
+    assert "E-COLUMN-CONFLICT" in codes(data, "5.1")
+
+
+def test_a_milestone_part_done_part_not_started_is_unclear(tmp_path):
+    """已完成招募，培训尚未开展 is neither 已完成 nor 未启动."""
+    from pipeline.rows import milestone_state
+
+    assert milestone_state("已完成招募，培训尚未开展") is None
+    assert milestone_state("已完成，已通过验收。") == "已完成"
+    assert milestone_state("尚未启动，拟于下半年实施。") == "未启动"
