@@ -239,10 +239,35 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     return found
 
 
+# tomllib's messages (Python 3.11–3.13) as an office reader would understand them
+_TOML_WORDS: tuple[tuple[str, str], ...] = (
+    ("Invalid value", '取值写法不对（文字要加英文双引号，如 "黟县"；数字不加引号）'),
+    ("Expected newline or end of document after a statement", "一行只能写一项设置，这一行多了内容"),
+    ("Expected '=' after a key in a key/value pair", "设置项后面缺少“=”"),
+    ("Invalid statement", "这一行不是“设置项 = 值”的写法"),
+    ("Cannot declare", "同一个设置项写了两次"),
+    ("Cannot overwrite a value", "同一个设置项写了两次"),
+    ("Unterminated string", "引号没有配对（文字两边都要有英文双引号）"),
+    ("Illegal character", "有不能出现在这里的字符（如中文引号“”，请改用英文双引号）"),
+    (
+        "Invalid initial character for a key part",
+        "设置项名称写法不对（含中文的名称要加英文双引号）",
+    ),
+    ("Unclosed array", "方括号 [ ] 没有配对"),
+    ("Unclosed inline table", "花括号 { } 没有配对"),
+    ("Invalid date or datetime", "日期写法不对（应形如 2022-07-05）"),
+    ("Invalid hex value", "数字写法不对"),
+)
+
+
 def toml_error(message: str) -> str:
-    """tomllib's message with its position in Chinese: 第 3 行第 9 列."""
+    """tomllib's message in Chinese, with its position: 第 3 行第 9 列：…"""
     m = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    if m:
-        what = message[: m.start()].strip()
-        return f"第 {m.group(1)} 行第 {m.group(2)} 列：{what}"
-    return message
+    what = message[: m.start()].strip() if m else message.strip()
+    for english, chinese in _TOML_WORDS:
+        if what.startswith(english):
+            what = chinese
+            break
+    else:
+        what = f"格式不符合 TOML 的写法（{what}）"
+    return f"第 {m.group(1)} 行第 {m.group(2)} 列：{what}" if m else what

@@ -56,7 +56,9 @@ def test_office_values(tmp_path):
         ('year = "2022"\n', "第 1 行 “year”应为整数，实际为文本“2022”"),
         ("deadline_day = 31\n", "第 1 行 “deadline_day”应在 1 到 28 之间，实际为 31"),
         ('[smtp]\nsecurity = "tls"\n', "第 2 行 “smtp.security”应为 none、starttls 或 ssl"),
-        ("county = \n", "格式错误：第 1 行第 10 列"),
+        ("county = \n", "格式错误：第 1 行第 10 列：取值写法不对"),
+        ("county = 黟县\n", "取值写法不对（文字要加英文双引号"),  # #18: no English from tomllib
+        ('county = "黟县" year = 2022\n', "一行只能写一项设置"),
         # issue #18: mistyped keys, values out of range or contradicting each other
         (
             "deadline_days = 5\n",
