@@ -180,9 +180,11 @@ def convert(path: Path, fmt: str, out_dir: Path) -> Path:
     return out
 
 
-def convert_many(paths: list[Path], fmt: str, out_dir: Path) -> list[Path]:
+def convert_many(
+    paths: list[Path], fmt: str, out_dir: Path, exe: str | None = None, timeout: int = 600
+) -> list[Path]:
     """Save each file once through LibreOffice as ``fmt``, in one LibreOffice start."""
-    exe = soffice()
+    exe = exe or soffice()
     assert exe, "LibreOffice is needed"
     if not paths:
         return []
@@ -201,7 +203,7 @@ def convert_many(paths: list[Path], fmt: str, out_dir: Path) -> list[Path]:
             ],
             check=True,
             capture_output=True,
-            timeout=600,
+            timeout=timeout,
         )
     outs = [out_dir / (p.stem + "." + fmt.split(":")[0]) for p in paths]
     missing = [o for o in outs if not o.exists()]

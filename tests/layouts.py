@@ -24,7 +24,6 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -32,6 +31,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from builders import convert_many
 
 from pipeline.model import Indicator, TargetTable
 from pipeline.targets import load_targets
@@ -1632,34 +1633,16 @@ def convert_files(pairs: Sequence[tuple[Path, Path]], fmt: str, exe: str | None 
     if not exe:
         raise RuntimeError("LibreOffice (soffice) is needed to convert files")
     with tempfile.TemporaryDirectory() as tmp:
-        src_dir, out_dir, profile = Path(tmp, "in"), Path(tmp, "out"), Path(tmp, "profile")
+        src_dir, out_dir = Path(tmp, "in"), Path(tmp, "out")
         src_dir.mkdir()
         out_dir.mkdir()
         sources = []
-        for k, (src, _) in enumerate(pairs):
+        for k, (src, _) in enumerate(pairs):  # short ASCII names: one per pair
             s = src_dir / f"f{k}{src.suffix}"
             shutil.copyfile(src, s)
             sources.append(s)
-        subprocess.run(
-            [
-                exe,
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                fmt,
-                "--outdir",
-                str(out_dir),
-                *map(str, sources),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=900,
-        )
-        for k, (_, dest) in enumerate(pairs):
-            out = out_dir / f"f{k}.{fmt}"
-            if not out.exists():
-                raise RuntimeError(f"LibreOffice did not write {dest.name}")
+        outs = convert_many(sources, fmt, out_dir, exe=exe, timeout=900)
+        for out, (_, dest) in zip(outs, pairs, strict=True):
             shutil.move(out, dest)
 
 
