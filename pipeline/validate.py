@@ -109,29 +109,19 @@ def check_value(
                 f"比率{format_number(v)}%超出0–100%，未采用，请核实",
             )
         ]
-    if ind.kind == "count" and ind.target and v > ind.target * 3:
-        return _blank(obs), [
-            _issue(
-                obs,
-                ind,
-                "error",
-                "E-OVER-TARGET",
-                f"累计完成{_n(v, ind)}超过目标{_n(ind.target, ind)}的3倍，"
-                f"疑似单位填错（如把平方米当作万平方米），未采用，请核实",
-            )
-        ]
-    if ind.kind == "level" and ind.unit != "%" and ind.target and v > ind.target * 5:
-        # a standard or a ratio (元/人·月, 千人口托位数) five times its target is another figure
-        return _blank(obs), [
-            _issue(
-                obs,
-                ind,
-                "error",
-                "E-OVER-TARGET",
-                f"填报数{_n(v, ind)}超过目标{_n(ind.target, ind)}的5倍，"
-                f"疑似填的是其他数（如总数而非比值），未采用，请核实",
-            )
-        ]
+    # a count three times its target is likely a unit slip (平方米 for 万平方米); a standard or
+    # a ratio (元/人·月, 千人口托位数) five times its target is another figure (a total)
+    limit, what, why = (
+        (3, "累计完成", "单位填错（如把平方米当作万平方米）")
+        if ind.kind == "count"
+        else (5, "填报数", "填的是其他数（如总数而非比值）")
+    )
+    checked = ind.kind == "count" or (ind.kind == "level" and ind.unit != "%")
+    if checked and ind.target and v > ind.target * limit:
+        msg = (
+            f"{what}{_n(v, ind)}超过目标{_n(ind.target, ind)}的{limit}倍，疑似{why}，未采用，请核实"
+        )
+        return _blank(obs), [_issue(obs, ind, "error", "E-OVER-TARGET", msg)]
     prev_value = prev.value if prev else None
     if ind.kind == "count" and prev_value is not None:
         if v < prev_value - _TOL:
